@@ -1,0 +1,20 @@
+//===- Registration.cpp - Register attnc dialects and passes --------------===//
+//
+// The single registry used by attn-opt, attnc and the JIT API.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Registration.h"
+
+#include "dialects/Attn/IR/AttnDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectRegistry.h"
+
+void attnc::registerAllDialects(mlir::DialectRegistry &registry) {
+  registry.insert<mlir::attn::AttnDialect, mlir::func::FuncDialect, mlir::arith::ArithDialect,
+                  mlir::tensor::TensorDialect>();
+}
+
+void attnc::registerAllPasses() {}

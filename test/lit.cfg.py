@@ -1,0 +1,63 @@
+# -*- Python -*-
+# lit configuration for attnc. Features a test may REQUIRE:
+#   nvrtc        the CUDA toolkit (NVRTC) was found at configure time
+#   ptxas        ptxas is available to assemble generated PTX
+#   cuda-device  a CUDA driver and GPU answered at lit start-up
+#   torch        Debian's python3-torch is importable by /usr/bin/python3
+import os
+import subprocess
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "attnc"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".attn", ".test", ".cpp"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit", "support", "fuzz-corpus"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.attnc_obj_root, "test")
+
+llvm_config.use_default_substitutions()
+config.substitutions.append(("%attnc_src", config.attnc_src_root))
+config.substitutions.append(("%attnc_obj", config.attnc_obj_root))
+config.substitutions.append(("%python", "/usr/bin/python3"))
+
+# Our tools first, then LLVM's (FileCheck, not, count).
+llvm_config.with_environment("PATH", config.attnc_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+# Each run of the suite uses its own kernel cache.
+config.environment["ATTNC_CACHE_DIR"] = os.path.join(config.test_exec_root, "kernel-cache")
+for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "HOME"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+
+tools = ["attn-opt", "attnc", "attnc-run"]
+llvm_config.add_tool_substitutions([ToolSubst(t, unresolved="ignore") for t in tools],
+                                   [config.attnc_tools_dir])
+
+if config.attnc_have_nvrtc:
+    config.available_features.add("nvrtc")
+if config.attnc_ptxas and os.path.exists(config.attnc_ptxas):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", config.attnc_ptxas))
+if config.attnc_sanitize:
+    config.available_features.add("sanitizer")
+
+def _probe(cmd):
+    try:
+        return subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              timeout=60).returncode == 0
+    except Exception:
+        return False
+
+runner = os.path.join(config.attnc_tools_dir, "attnc-run")
+if os.path.exists(runner) and _probe([runner, "--probe-gpu"]):
+    config.available_features.add("cuda-device")
+else:
+    lit_config.note("no CUDA device: tests marked REQUIRES: cuda-device are reported UNSUPPORTED (skipped)")
+
+if _probe(["/usr/bin/python3", "-c", "import torch, numpy"]):
+    config.available_features.add("torch")
+if _probe(["/usr/bin/python3", "-c", "import numpy"]):
+    config.available_features.add("numpy")
