@@ -1,0 +1,15 @@
+# -*- Python -*-
+# Runs every GoogleTest binary named *Tests in build/test/unit; each TEST()
+# is one lit test.
+import os
+import lit.formats
+
+config.name = "attnc-unit"
+config.suffixes = []
+config.test_format = lit.formats.GoogleTest(".", "Tests")
+config.test_source_root = os.path.join(config.attnc_obj_root, "test", "unit")
+config.test_exec_root = config.test_source_root
+config.environment["ATTNC_CACHE_DIR"] = os.path.join(config.test_exec_root, "kernel-cache")
+for var in ("HOME", "ASAN_OPTIONS", "UBSAN_OPTIONS"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
