@@ -120,12 +120,18 @@ LogicalResult TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError, i
                                  int64_t kTile, TileSchedule schedule,
                                  std::optional<int64_t> diagLo, std::optional<int64_t> diagHi,
                                  std::optional<int64_t> liveTiles,
-                                 std::optional<int64_t> fullTiles) {
+                                 std::optional<int64_t> fullTiles, int64_t partial) {
   if (qTile <= 0 || kTile <= 0)
     return emitError() << "tile sizes must be positive, got q_tile = " << qTile
                        << ", k_tile = " << kTile;
-  if (schedule != TileSchedule::band && (diagLo || diagHi))
-    return emitError() << "diag_lo/diag_hi are only meaningful with schedule = band";
+  if (schedule == TileSchedule::dense && (diagLo || diagHi))
+    return emitError() << "diag_lo/diag_hi are only meaningful with schedule = band or runtime";
+  if (partial != 0 && partial != 1)
+    return emitError() << "partial must be 0 or 1, got " << partial;
+  if (partial && schedule != TileSchedule::band)
+    return emitError() << "partial = 1 is only meaningful with schedule = band";
+  if (partial && fullTiles && *fullTiles != 0)
+    return emitError() << "a partial band has no full tiles, got full_tiles = " << *fullTiles;
   if (diagLo && diagHi && *diagLo > *diagHi)
     return emitError() << "empty band: diag_lo = " << *diagLo << " > diag_hi = " << *diagHi;
   if (liveTiles && fullTiles && *fullTiles > *liveTiles)

@@ -49,7 +49,10 @@ def Attn_TileScheduleAttr : EnumAttr<Attn_Dialect, Attn_TileSchedule, "schedule"
       band, and tiles entirely inside the mask need no mask work.
     - `runtime`: the mask depends on data (padding, documents, graphs, block
       layouts, explicit masks); the runtime derives the live-tile lists from
-      that data once per input and passes them to the kernel.
+      that data once per input and passes them to the kernel. When the mask
+      is an `and` with positional members (e.g. `and<causal, padding>`) the
+      tiling also carries their band: live pairs lie inside it, so only key
+      tiles in the band's range need to be considered.
 
     Example: `#attn<schedule band>`
   }];
@@ -308,6 +311,14 @@ def Attn_TilingAttr : Attn_Attr<"Tiling", "tiling"> {
     many tiles are live and full, which lit tests check to show that a window
     of width w costs O(L*w).
 
+    `partial = 1` (band schedule only) says the band bounds the visible pairs
+    without deciding them: the mask has a positional member that is not a
+    band (`strided`, `local2d`, disjoint members of an `or`), so every live
+    tile evaluates the mask and no tile is full. With `schedule = runtime`
+    the band (when present) is always such a bound. The tile classification
+    itself is compiler/Transforms/TileSchedule.h, shared with the code
+    generators and the runtime.
+
     Example: `#attn.tiling<q_tile = 64, k_tile = 64, schedule = band, diag_lo = -255, diag_hi = 0, live_tiles = 36, full_tiles = 20>`
   }];
   let parameters = (ins "int64_t":$q_tile, "int64_t":$k_tile,
@@ -315,7 +326,8 @@ def Attn_TilingAttr : Attn_Attr<"Tiling", "tiling"> {
                         OptionalParameter<"std::optional<int64_t>">:$diag_lo,
                         OptionalParameter<"std::optional<int64_t>">:$diag_hi,
                         OptionalParameter<"std::optional<int64_t>">:$live_tiles,
-                        OptionalParameter<"std::optional<int64_t>">:$full_tiles);
+                        OptionalParameter<"std::optional<int64_t>">:$full_tiles,
+                        DefaultValuedParameter<"int64_t", "0">:$partial);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

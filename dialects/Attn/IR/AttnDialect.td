@@ -25,7 +25,7 @@ def Attn_Dialect : Dialect {
     `h / (q_heads / kv_heads)`.
 
     Masks and score modifiers are attributes (`#attn.causal<>`,
-    `#attn.window<...>`, `#attn.alibi<>`, ...). Masks that depend on data known
+    `#attn.window<...>`, `#attn.alibi`, ...). Masks that depend on data known
     only at run time (padding lengths, document ids, graph adjacency, block
     layouts, explicit boolean masks) name an operand of the op that carries them.
 

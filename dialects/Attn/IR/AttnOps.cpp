@@ -378,8 +378,6 @@ LogicalResult AddOp::verify() {
   for (int64_t d = 0; d < r.getRank(); ++d)
     if (!dimsAgree(r.getDimSize(d), l.getDimSize(off + d)))
       return emitOpError() << "[E1] rhs " << r << " is not a suffix of lhs " << l;
-  if (getResult().getType() != l)
-    return emitOpError() << "[E1] result type must equal lhs type";
   return success();
 }
 
