@@ -16,7 +16,8 @@ log=$(mktemp)
 /usr/lib/llvm-22/bin/lit -sv --time-tests "$build/test" "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 
-count() { awk -v k="$1" '$0 ~ "^ *"k" *:" {gsub(/[^0-9]/,"",$NF); s+=$NF} END {print s+0}' "$log"; }
+# lit -s ends with lines like "  Passed: 12 (85.71%)"; sum them over all suites.
+count() { sed -nE "s/^ *$1 *: *([0-9]+).*/\1/p" "$log" | awk '{s+=$1} END {print s+0}'; }
 passed=$(( $(count Passed) + $(count "Expectedly Failed") ))
 failed=$(( $(count Failed) + $(count Unresolved) + $(count "Unexpectedly Passed") + $(count "Timed Out") ))
 skipped=$(count Unsupported)
