@@ -5,6 +5,8 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Registration.h"
 
+#include "compiler/Pipelines/Pipelines.h"
+#include "compiler/Transforms/Passes.h"
 #include "dialects/Attn/IR/AttnDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -17,4 +19,7 @@ void attnc::registerAllDialects(mlir::DialectRegistry &registry) {
                   mlir::tensor::TensorDialect>();
 }
 
-void attnc::registerAllPasses() {}
+void attnc::registerAllPasses() {
+  mlir::attn::registerAttnTransformsPasses();
+  attnc::registerAttnPipelines();
+}
