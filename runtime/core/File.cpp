@@ -26,7 +26,7 @@ static std::string errnoText(int err) { return std::strerror(err); }
 static Status openError(const std::string &what, const std::string &path,
                         int err) {
   std::string msg = "cannot " + what + " '" + path + "': " + errnoText(err);
-  return err == ENOENT ? notFound(msg) : ioError(msg);
+  return err == ENOENT || err == ENOTDIR ? notFound(msg) : ioError(msg);
 }
 
 Result<std::vector<uint8_t>> readFile(const std::string &path) {
