@@ -39,7 +39,7 @@ struct TileAttention : mlir::attn::impl::AttnTileAttentionBase<TileAttention> {
     if (qTile < 0 || kTile < 0)
       return emitError(UnknownLoc::get(ctx))
              << "attn-tile-attention: tile sizes must be positive (0 selects the target's), got q-tile = "
-             << qTile << ", k-tile = " << kTile;
+             << static_cast<int64_t>(qTile) << ", k-tile = " << static_cast<int64_t>(kTile);
     resolved = *t;
     return success();
   }
