@@ -85,7 +85,7 @@ inline KeyTileRange classifyQueryTile(const DiagBand &band, int64_t qt, int64_t 
   KeyTileRange r;
   int64_t i0 = qt * qTile;
   int64_t i1 = std::min(qLen, i0 + qTile) - 1;
-  if (i1 < i0 || kvLen <= 0)
+  if (i1 < i0 || kvLen <= 0 || (band.hasLo && band.hasHi && band.lo > band.hi))
     return r;
   int64_t numK = ceilDiv(kvLen, kTile);
   int64_t lo = band.hasLo ? detail::clampDiag(band.lo, qLen, kvLen, shift) : 0;
