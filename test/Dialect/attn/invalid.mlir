@@ -638,3 +638,27 @@ func.func @seq_project_result(%x: tensor<1x2x8x4xf32>, %e: tensor<4x8xf32>) {
   %y = attn.seq_project %x, %e : (tensor<1x2x8x4xf32>, tensor<4x8xf32>) -> tensor<1x2x3x4xf32>
   return
 }
+
+// -----
+func.func @tiling_partial_not_band(%q: tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32> {
+  // expected-error@+1 {{partial = 1 is only meaningful with schedule = band}}
+  %o = attn.flash_attention %q, %q, %q {scale = 1.0 : f32, tiling = #attn.tiling<q_tile = 64, k_tile = 64, schedule = runtime, partial = 1>}
+      : tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32> -> tensor<1x1x4x4xf32>
+  return %o : tensor<1x1x4x4xf32>
+}
+
+// -----
+func.func @tiling_partial_full(%q: tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32> {
+  // expected-error@+1 {{a partial band has no full tiles, got full_tiles = 2}}
+  %o = attn.flash_attention %q, %q, %q {scale = 1.0 : f32, tiling = #attn.tiling<q_tile = 64, k_tile = 64, schedule = band, diag_hi = 0, live_tiles = 3, full_tiles = 2, partial = 1>}
+      : tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32> -> tensor<1x1x4x4xf32>
+  return %o : tensor<1x1x4x4xf32>
+}
+
+// -----
+func.func @tiling_partial_value(%q: tensor<1x1x4x4xf32>) -> tensor<1x1x4x4xf32> {
+  // expected-error@+1 {{partial must be 0 or 1, got 2}}
+  %o = attn.flash_attention %q, %q, %q {scale = 1.0 : f32, tiling = #attn.tiling<q_tile = 64, k_tile = 64, schedule = band, partial = 2>}
+      : tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32>, tensor<1x1x4x4xf32> -> tensor<1x1x4x4xf32>
+  return %o : tensor<1x1x4x4xf32>
+}

@@ -126,3 +126,18 @@ func.func @model_ops(%ids: tensor<1x?xi32>, %n: i64) -> tensor<1x?x64xf32> {
   %sm = attn.softmax %out : tensor<1x?x64xf32>
   return %sm : tensor<1x?x64xf32>
 }
+
+// Band bounds as written by attn-tile-attention for inexact (partial) and
+// data-dependent masks.
+// CHECK-LABEL: func.func @tiling_bounds
+// CHECK: tiling = #attn.tiling<q_tile = 64, k_tile = 64, schedule = band, diag_hi = 0, live_tiles = 3, full_tiles = 0, partial = 1>
+// CHECK: tiling = #attn.tiling<q_tile = 64, k_tile = 64, schedule = runtime, diag_hi = 0>
+func.func @tiling_bounds(%q: tensor<1x1x128x64xf32>, %len: tensor<1xi32>) -> (tensor<1x1x128x64xf32>, tensor<1x1x128x64xf32>) {
+  %a = attn.flash_attention %q, %q, %q {scale = 1.0 : f32, mask = #attn.and<[#attn.causal<>, #attn.strided<stride = 8>]>,
+       tiling = #attn.tiling<q_tile = 64, k_tile = 64, schedule = band, diag_hi = 0, live_tiles = 3, full_tiles = 0, partial = 1>}
+      : tensor<1x1x128x64xf32>, tensor<1x1x128x64xf32>, tensor<1x1x128x64xf32> -> tensor<1x1x128x64xf32>
+  %b = attn.flash_attention %q, %q, %q kv_lengths(%len : tensor<1xi32>) {scale = 1.0 : f32, mask = #attn.and<[#attn.causal<>, #attn.padding]>,
+       tiling = #attn.tiling<q_tile = 64, k_tile = 64, schedule = runtime, diag_hi = 0>}
+      : tensor<1x1x128x64xf32>, tensor<1x1x128x64xf32>, tensor<1x1x128x64xf32> -> tensor<1x1x128x64xf32>
+  return %a, %b : tensor<1x1x128x64xf32>, tensor<1x1x128x64xf32>
+}

@@ -155,8 +155,9 @@ TEST(MaskBand, RandomMasksAgainstReference) {
           break;
         }
       }
-    if (info.empty)
+    if (info.empty) {
       EXPECT_FALSE(anyVisible) << str(mask) << " was reported empty";
+    }
 
     // The promise the kernels rely on, tile by tile.
     for (int64_t qt = 0; qt * qTile < qLen; ++qt) {
