@@ -1,0 +1,32 @@
+//===- Commands.h - attnc subcommands ---------------------------*- C++ -*-===//
+//
+// attnc is a small dispatcher: `attnc <command> ARGS...` runs the command's
+// `int run...Command(int argc, char **argv)` (argv[0] is "attnc <command>"),
+// and anything else runs the compile command (`attnc FILE --emit=...`).
+// Each command lives in its own file and declares its llvm::cl options
+// inside its run function, so commands do not see each other's flags.
+// To add one: write the function in a new file, declare it here, add a line
+// to Commands.def and the file to CMakeLists.txt.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNC_TOOLS_ATTNC_COMMANDS_H
+#define ATTNC_TOOLS_ATTNC_COMMANDS_H
+
+namespace llvm {
+class raw_ostream;
+} // namespace llvm
+
+namespace attnc {
+
+/// `attnc [compile] FILE [-o OUT] --emit=ast|mlir`.
+int runCompileCommand(int argc, char **argv);
+
+/// `attnc cuda FILE.mlir --emit=cuda|ptx|cubin --arch=sm_90a` (CudaCommand.cpp).
+int runCudaCommand(int argc, char **argv);
+
+/// Prints the version line shared by every command.
+void printVersion(llvm::raw_ostream &os);
+
+} // namespace attnc
+
+#endif // ATTNC_TOOLS_ATTNC_COMMANDS_H
