@@ -10,6 +10,10 @@
 
 using namespace attnc::spec;
 
+// Trees are at most Parser::kMaxHeight deep, so plain recursive destruction
+// is safe; defined here so the bound is documented in one place.
+Expr::~Expr() = default;
+
 namespace {
 struct Dumper {
   llvm::raw_ostream &os;

@@ -47,8 +47,10 @@ struct Expr {
   char op = 0;            // Binary: one of + - * / & |
   std::vector<Arg> args;  // Call
   std::vector<ExprPtr> elems; // List; Neg has one operand; Binary has two
+  unsigned height = 1;        // longest path to a leaf; bounded by the parser
 
   Expr(Kind kind, SrcLoc loc) : kind(kind), loc(loc) {}
+  ~Expr();
   bool isIdent(llvm::StringRef name) const { return kind == Kind::Ident && text == name; }
 };
 

@@ -15,6 +15,8 @@
 //===----------------------------------------------------------------------===//
 #include "frontends/spec/Parser.h"
 
+#include <algorithm>
+
 using namespace attnc::spec;
 
 Parser::Parser(llvm::StringRef buffer, DiagEmitter &diag) : lexer(buffer), diag(diag) { consume(); }
@@ -176,6 +178,8 @@ ExprPtr Parser::parseBinary(int minPrec) {
       return nullptr;
     node->elems.push_back(std::move(lhs));
     node->elems.push_back(std::move(rhs));
+    if (!checkHeight(*node))
+      return nullptr;
     lhs = std::move(node);
   }
   return lhs;
@@ -193,6 +197,8 @@ ExprPtr Parser::parseUnary() {
   if (!operand)
     return nullptr;
   node->elems.push_back(std::move(operand));
+  if (!checkHeight(*node))
+    return nullptr;
   return node;
 }
 
@@ -222,7 +228,7 @@ ExprPtr Parser::parsePrimary() {
     auto e = std::make_unique<Expr>(isCall ? Expr::Kind::Call : Expr::Kind::Ident, loc);
     e->text = cur.text.str();
     consume();
-    if (isCall && !parseArgs(*e))
+    if (isCall && (!parseArgs(*e) || !checkHeight(*e)))
       return nullptr;
     return e;
   }
@@ -247,6 +253,8 @@ ExprPtr Parser::parsePrimary() {
     }
     consume();
     leave();
+    if (!checkHeight(*e))
+      return nullptr;
     return e;
   }
   case Tok::LParen: {
@@ -263,6 +271,19 @@ ExprPtr Parser::parsePrimary() {
     errorAtCurrent("expected a value, found " + describe(cur));
     return nullptr;
   }
+}
+
+bool Parser::checkHeight(Expr &e) {
+  unsigned h = 0;
+  for (const ExprPtr &sub : e.elems)
+    h = std::max(h, sub->height);
+  for (const Arg &a : e.args)
+    h = std::max(h, a.value->height);
+  e.height = h + 1;
+  if (e.height <= kMaxHeight)
+    return true;
+  errorAtCurrent("expression is nested deeper than " + std::to_string(kMaxHeight) + " levels");
+  return false;
 }
 
 bool Parser::parseArgs(Expr &call) {

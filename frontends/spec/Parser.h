@@ -22,6 +22,9 @@ class Parser {
 public:
   /// Deepest nesting of blocks, calls, lists, parentheses and unary minus.
   static constexpr unsigned kMaxDepth = 64;
+  /// Deepest expression tree (left-associative chains such as `1 + 1 + ...`
+  /// nest without recursion in the parser but with it everywhere else).
+  static constexpr unsigned kMaxHeight = 256;
 
   Parser(llvm::StringRef buffer, DiagEmitter &diag);
 
@@ -45,6 +48,8 @@ private:
   ExprPtr parseUnary();
   ExprPtr parsePrimary();
   bool parseArgs(Expr &call);
+  /// Computes `e`'s height; false (with an error) when it is too tall.
+  bool checkHeight(Expr &e);
 
   Lexer lexer;
   DiagEmitter &diag;

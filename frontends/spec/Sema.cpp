@@ -13,7 +13,9 @@
 
 #include "frontends/spec/Diagnostics.h"
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -37,8 +39,6 @@ namespace {
 /// Sizes are at most 2^31 - 1, so that products of two sizes never overflow
 /// and every tensor fits the index types of the code generators.
 constexpr int64_t kMaxDim = (int64_t(1) << 31) - 1;
-/// Names may refer to names; deeper chains are cycles.
-constexpr unsigned kMaxNameDepth = 16;
 
 const char *const kModelOnlyKeys[] = {"vocab", "max_positions", "dtype", "head", "softmax"};
 const char *const kStackKeys[] = {"layers",     "d_model",  "heads",     "kv_heads",   "head_dim",
@@ -111,7 +111,8 @@ private:
   std::optional<StackSpec> stack(const Block &b, const Scope &modelScope, const ModelSpec &m);
 
   DiagEmitter &diag;
-  unsigned nameDepth = 0;
+  llvm::DenseMap<const Entry *, std::optional<int64_t>> nameValues;
+  llvm::SmallPtrSet<const Entry *, 8> inProgress;
 };
 
 //===----------------------------------------------------------------------===//
@@ -219,15 +220,20 @@ std::optional<int64_t> Sema::evalInt(const Expr &e, const Scope *s) {
       diag.error(e.loc) << "unknown name '" << e.text << "'";
       return std::nullopt;
     }
-    if (nameDepth >= kMaxNameDepth) {
-      diag.error(e.loc) << "definition of '" << e.text << "' refers to itself";
-      return std::nullopt;
+    // Memoised per definition: `a = b * b`, `b = c * c`, ... stays linear,
+    // and a bad definition is reported once, not at every use.
+    auto [it, inserted] = nameValues.try_emplace(def, std::nullopt);
+    if (!inserted) {
+      if (inProgress.contains(def))
+        diag.error(e.loc) << "definition of '" << e.text << "' refers to itself";
+      return it->second;
     }
-    ++nameDepth;
+    inProgress.insert(def);
     // Evaluated where it is defined, so that `ffn = 4 * d_model` in a model
     // means the model's d_model even when a stack overrides it.
     std::optional<int64_t> v = evalInt(*def->value, where);
-    --nameDepth;
+    inProgress.erase(def);
+    nameValues[def] = v;
     return v;
   }
   default:

@@ -37,6 +37,8 @@ int attnc::runCompileCommand(int argc, char **argv) {
                      cl::cat(category));
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
+  // --help shows attnc's options; --help-hidden also shows LLVM's and MLIR's.
+  cl::HideUnrelatedOptions(category);
   cl::SetVersionPrinter([](llvm::raw_ostream &os) { printVersion(os); });
   std::string overview = "attnc: compile attention specs (.attn) to MLIR and beyond\n\n"
                          "  attnc FILE [-o OUT] --emit=ast|mlir\n" +
