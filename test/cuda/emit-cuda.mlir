@@ -10,7 +10,7 @@
 // CHECK: constexpr int kHeadDim = 128;
 // CHECK: constexpr int kQTile = 128;
 // CHECK: constexpr int kKTile = 64;
-// CHECK: constexpr float kScale = 8.8388346{{[0-9]}}e-02f;
+// CHECK: constexpr float kScale = 8.83883461{{[0-9]}}e-02f;
 // CHECK: constexpr bool kHasMask = false;
 // CHECK: constexpr int kSchedule = kScheduleDense;
 // CHECK: // mask: none

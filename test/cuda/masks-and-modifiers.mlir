@@ -5,11 +5,14 @@
 // are applied in list order in attnc_modify, after the scale and before the
 // mask (the kernel bodies call attnc_modify first).
 
+// The intersection is still a band, -64 <= j - i' <= 0 (tighter than the
+// tiling's): full tiles skip the mask.
+// CHECK: constexpr bool kMaskIsBand = true;
+// CHECK: constexpr long long kFullLo = -64;
+// CHECK: constexpr long long kFullHi = 0;
 // CHECK-LABEL: // mask: and(causal(2),window(64,0))
 // CHECK-NEXT: ATTNC_DEVICE bool attnc_visible(
 // CHECK: return (attnc_mask_causal(ip, j, 2LL) && attnc_mask_window(ip, j, 64LL, 0LL));
-// The intersection is still a band: -64 <= j - i' <= 0.
-// CHECK: constexpr bool kMaskIsBand = true;
 func.func @and_band(%q: tensor<1x1x256x64xbf16>, %k: tensor<1x1x256x64xbf16>, %v: tensor<1x1x256x64xbf16>) -> tensor<1x1x256x64xbf16> {
   %o = attn.flash_attention %q, %k, %v {scale = 0.125 : f32, mask = #attn.and<[#attn.causal<offset = 2>, #attn.window<left = 64, right = 0>]>,
          tiling = #attn.tiling<q_tile = 64, k_tile = 64, schedule = band, diag_lo = -64, diag_hi = 2>}

@@ -46,6 +46,7 @@ mlir::LogicalResult processChunk(std::unique_ptr<llvm::MemoryBuffer> buffer, llv
   mlir::DialectRegistry registry;
   registerAllDialects(registry);
   mlir::MLIRContext ctx(registry);
+  ctx.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
   std::optional<mlir::SourceMgrDiagnosticVerifierHandler> verifier;

@@ -82,8 +82,13 @@ bool exactBand(const MaskNode &m, std::optional<int64_t> &lo, std::optional<int6
   auto meetLo = [&](int64_t v) { lo = lo ? std::max(*lo, v) : v; };
   auto meetHi = [&](int64_t v) { hi = hi ? std::min(*hi, v) : v; };
   switch (m.kind) {
-  case MaskKind::Causal: meetHi(m.ints.at(0)); return true;
-  case MaskKind::Window: meetLo(-m.ints.at(0)); meetHi(m.ints.at(1)); return true;
+  case MaskKind::Causal: meetHi(m.ints.empty() ? 0 : m.ints[0]); return true;
+  case MaskKind::Window:
+    if (m.ints.size() != 2)
+      return false;
+    meetLo(-m.ints[0]);
+    meetHi(m.ints[1]);
+    return true;
   case MaskKind::And:
     for (const MaskNode &c : m.children)
       if (!exactBand(c, lo, hi))
@@ -298,11 +303,14 @@ std::string printModifiers(const std::vector<Modifier> &mods) {
     switch (m.kind) {
     case ModKind::Alibi: s += "alibi"; break;
     case ModKind::Bias: s += "bias"; break;
-    case ModKind::RelEmb: s += "rel_emb(" + std::to_string(m.ints.at(0)) + ")"; break;
-    case ModKind::T5Bias:
-      s += "t5_bias(" + std::to_string(m.ints.at(0)) + "," + std::to_string(m.ints.at(1)) + "," +
-           std::to_string(m.ints.at(2)) + ")";
+    case ModKind::RelEmb:
+    case ModKind::T5Bias: {
+      s += m.kind == ModKind::RelEmb ? "rel_emb(" : "t5_bias(";
+      for (size_t k = 0; k < m.ints.size(); ++k)
+        s += (k ? "," : "") + std::to_string(m.ints[k]);
+      s += ")";
       break;
+    }
     case ModKind::Softcap: {
       char buf[64];
       std::snprintf(buf, sizeof(buf), "softcap(%.17g)", m.value);
