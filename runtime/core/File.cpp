@@ -1,8 +1,8 @@
 //===- File.cpp - Whole-file reads, atomic writes and read-only maps ------===//
 //
-// POSIX implementations. Temp names include the pid, the thread and a counter
-// so that threads and processes writing the same destination never share a
-// temp file; the last rename wins, which is fine because writers of one
+// POSIX implementations. Temp names include the pid and a process-wide
+// counter so that threads and processes writing the same destination never
+// share a temp file (O_EXCL makes a collision an error, not a corruption); the last rename wins, which is fine because writers of one
 // destination write identical bytes (cache entries are content-addressed).
 //
 //===----------------------------------------------------------------------===//
@@ -11,8 +11,6 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <functional>
-#include <thread>
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -82,10 +80,7 @@ Status writeFileAtomic(
     const std::vector<std::pair<const void *, size_t>> &chunks) {
   static std::atomic<uint64_t> counter{0};
   std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
-                    std::to_string(std::hash<std::thread::id>()(
-                                       std::this_thread::get_id()) %
-                                   100000) +
-                    "." + std::to_string(counter.fetch_add(1));
+                    std::to_string(counter.fetch_add(1));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0)
     return openError("create", tmp, errno);

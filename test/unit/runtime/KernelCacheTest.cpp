@@ -272,6 +272,8 @@ TEST_F(KernelCacheTest, RejectsBadKeys) {
 TEST(KernelCacheDefaults, DirectoryFromEnvironment) {
   const char *old = std::getenv("ATTNC_CACHE_DIR");
   std::string saved = old ? old : "";
+  const char *oldXdg = std::getenv("XDG_CACHE_HOME");
+  std::string savedXdg = oldXdg ? oldXdg : "";
   ::setenv("ATTNC_CACHE_DIR", "/some/where", 1);
   EXPECT_EQ(KernelCache::defaultCacheDirectory(), "/some/where");
   ::unsetenv("ATTNC_CACHE_DIR");
@@ -282,6 +284,8 @@ TEST(KernelCacheDefaults, DirectoryFromEnvironment) {
   }
   if (old)
     ::setenv("ATTNC_CACHE_DIR", saved.c_str(), 1);
+  if (oldXdg)
+    ::setenv("XDG_CACHE_HOME", savedXdg.c_str(), 1);
 }
 
 } // namespace
