@@ -94,8 +94,11 @@ ATTNC_DEVICE float attnc_mod_alibi(float s, const AttncAttnParams &p, attnc_i64 
 }
 
 // scale * q_i . E[clamp(j - i', -max_distance, max_distance) + max_distance]
+// An O(D) loop per score: kept out of line, or NVRTC unrolls it into every
+// element of the unrolled tile loops (minutes of compile time).
+#define ATTNC_DEVICE_OUTLINED static __device__ __noinline__
 template <typename QT, typename ET>
-ATTNC_DEVICE float attnc_mod_rel_emb(float s, const AttncAttnParams &p, const QT *q_row, attnc_i64 ip,
+ATTNC_DEVICE_OUTLINED float attnc_mod_rel_emb(float s, const AttncAttnParams &p, const QT *q_row, attnc_i64 ip,
                                      attnc_i64 j, attnc_i64 max_distance, int head_dim) {
   attnc_i64 r = j - ip;
   r = r < -max_distance ? -max_distance : (r > max_distance ? max_distance : r);
@@ -108,7 +111,7 @@ ATTNC_DEVICE float attnc_mod_rel_emb(float s, const AttncAttnParams &p, const QT
 
 // T5's relative_position_bucket (HF transformers). The logarithm is taken in
 // double, like the float64 golden, so that bucket edges agree exactly.
-ATTNC_DEVICE int attnc_t5_bucket(attnc_i64 rel, int num_buckets, int max_distance, bool bidirectional) {
+ATTNC_DEVICE_OUTLINED int attnc_t5_bucket(attnc_i64 rel, int num_buckets, int max_distance, bool bidirectional) {
   int ret = 0;
   if (bidirectional) {
     num_buckets /= 2;
