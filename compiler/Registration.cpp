@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Registration.h"
 
+#include "compiler/Codegen/CPU/Passes.h"
 #include "compiler/Pipelines/Pipelines.h"
 #include "compiler/Transforms/Passes.h"
 #include "dialects/Attn/IR/AttnDialect.h"
@@ -22,4 +23,5 @@ void attnc::registerAllDialects(mlir::DialectRegistry &registry) {
 void attnc::registerAllPasses() {
   mlir::attn::registerAttnTransformsPasses();
   attnc::registerAttnPipelines();
+  mlir::attn::registerCPUCodegenPasses();
 }
