@@ -20,6 +20,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 
@@ -193,6 +194,15 @@ LogicalResult ChainMatcher::combine(FusionPlan &plan) {
         if (isa<RelEmbAttr>(m) && mod.getQuery() != plan.qk.getQ())
           return block(op, "#attn.rel_emb reads a 'query' operand that is not the q of 'attn.qk'; "
                            "the fused op computes relative logits from its own q");
+        if (Value e = mod.getRelEmb()) {
+          // attn.score_mod leaves the embedding width to its query; the fused
+          // op requires it to be q's head_dim ([F5]).
+          int64_t width = cast<RankedTensorType>(e.getType()).getDimSize(1);
+          int64_t headDim = qType.getDimSize(3);
+          if (!ShapedType::isDynamic(width) && !ShapedType::isDynamic(headDim) && width != headDim)
+            return block(op, Twine("'rel_emb' is ") + Twine(width) + " wide but q's head_dim is " +
+                                 Twine(headDim));
+        }
         plan.modifiers.push_back(m);
       }
     }
@@ -234,8 +244,11 @@ FailureOr<FusionPlan> ChainMatcher::match() {
   return plan;
 }
 
-/// Builds the fused op in place of the chain and erases the chain.
-static FlashAttentionOp rewrite(FusionPlan &plan) {
+/// Builds the fused op in place of the chain and erases the chain. The
+/// matcher checks every constraint it knows of; should the fused op still
+/// fail its verifier, it is erased again and the chain kept, so the pass
+/// never leaves invalid IR behind (`why` says what the verifier said).
+static FailureOr<FlashAttentionOp> rewrite(FusionPlan &plan, std::string &why) {
   SmallVector<Operation *> chain;
   chain.push_back(plan.qk);
   if (plan.scale)
@@ -251,6 +264,17 @@ static FlashAttentionOp rewrite(FusionPlan &plan) {
   auto fused = FlashAttentionOp::create(b, FusedLoc::get(ctx, locs), plan.pv.getType(), Type(),
                                         plan.qk.getQ(), plan.qk.getK(), plan.pv.getV(), plan.aux, scale,
                                         plan.mask, b.getArrayAttr(plan.modifiers), plan.bottomRight);
+  {
+    ScopedDiagnosticHandler capture(ctx, [&](Diagnostic &diag) {
+      if (why.empty())
+        why = diag.str();
+      return success();
+    });
+    if (failed(verify(fused))) {
+      fused->erase();
+      return failure();
+    }
+  }
   plan.pv.getResult().replaceAllUsesWith(fused.getOut());
   for (Operation *op : llvm::reverse(chain))
     op->erase();
@@ -282,9 +306,16 @@ struct FuseAttention : mlir::attn::impl::AttnFuseAttentionBase<FuseAttention> {
           matcher.blocker.op->emitRemark(matcher.blocker.reason);
         continue;
       }
+      // The rewrite erases `pv`; report on its location.
+      Location pvLoc = pv.getLoc();
+      std::string chain = describeChain(*plan), why;
+      if (failed(rewrite(*plan, why))) {
+        if (explain)
+          pv.emitRemark() << "not fused: the fused op would be invalid: " << why;
+        continue;
+      }
       if (explain)
-        pv.emitRemark() << "fused (" << describeChain(*plan) << ") into attn.flash_attention";
-      rewrite(*plan);
+        emitRemark(pvLoc) << "fused (" << chain << ") into attn.flash_attention";
     }
   }
 };

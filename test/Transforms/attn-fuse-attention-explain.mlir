@@ -114,3 +114,15 @@ func.func @not_softmax(%p: tensor<1x1x8x8xf32>, %v: tensor<1x1x8x16xf32>) -> ten
   %o = attn.pv %p, %v : tensor<1x1x8x8xf32>, tensor<1x1x8x16xf32> -> tensor<1x1x8x16xf32>
   return %o : tensor<1x1x8x16xf32>
 }
+
+// -----
+
+func.func @rel_emb_width(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>,
+                         %e: tensor<15x8xf32>) -> tensor<1x2x8x16xf32> {
+  %s = attn.qk %q, %k : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x8xf32>
+  // expected-remark@+1 {{not fused: 'rel_emb' is 8 wide but q's head_dim is 16}}
+  %u = attn.score_mod %s query(%q : tensor<1x2x8x16xf32>) rel_emb(%e : tensor<15x8xf32>) {modifiers = [#attn.rel_emb<max_distance = 7>]} : tensor<1x2x8x8xf32>
+  %p = attn.softmax %u : tensor<1x2x8x8xf32>
+  %o = attn.pv %p, %v : tensor<1x2x8x8xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}

@@ -29,6 +29,19 @@ func.func @window(%q: tensor<1x1x1024x64xf32>, %k: tensor<1x1x1024x64xf32>, %v: 
 
 // -----
 
+// The same window at L = 2048: 10 + 28 * 5 = 150 live tiles (about twice
+// the 70 at L = 1024, while the dense count grows 4x to 1024); full:
+// 0 + 1 + 2 + 29 * 3 = 90.
+// CHECK-LABEL: func.func @window_twice_as_long
+// CHECK: #attn.tiling<q_tile = 64, k_tile = 64, schedule = band, diag_lo = -256, diag_hi = 0, live_tiles = 150, full_tiles = 90>
+func.func @window_twice_as_long(%q: tensor<1x1x2048x64xf32>, %k: tensor<1x1x2048x64xf32>, %v: tensor<1x1x2048x64xf32>) -> tensor<1x1x2048x64xf32> {
+  %o = attn.flash_attention %q, %k, %v {scale = 0.125 : f32, mask = #attn.window<left = 256>}
+       : tensor<1x1x2048x64xf32>, tensor<1x1x2048x64xf32>, tensor<1x1x2048x64xf32> -> tensor<1x1x2048x64xf32>
+  return %o : tensor<1x1x2048x64xf32>
+}
+
+// -----
+
 // A window as wide as L is causal: 32*33/2 = 528 of 1024 tiles live, the
 // 32*31/2 = 496 below the diagonal full.
 // CHECK-LABEL: func.func @window_as_wide_as_l
