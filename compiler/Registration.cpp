@@ -18,6 +18,7 @@
 void attnc::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<mlir::attn::AttnDialect, mlir::func::FuncDialect, mlir::arith::ArithDialect,
                   mlir::tensor::TensorDialect>();
+  mlir::attn::registerCPUCodegenDialects(registry);
 }
 
 void attnc::registerAllPasses() {

@@ -13,6 +13,7 @@
 #include <memory>
 
 namespace mlir {
+class DialectRegistry;
 class OpPassManager;
 } // namespace mlir
 
@@ -45,6 +46,10 @@ void buildCPUKernelPipeline(OpPassManager &pm, const CPUPipelineOptions &options
 
 /// The two above in sequence: attn IR -> LLVM dialect (`attn-cpu-pipeline`).
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
+
+/// The dialects CPU kernels are made of (scf, vector, memref, math, LLVM),
+/// so that tools can parse what the passes above print.
+void registerCPUCodegenDialects(DialectRegistry &registry);
 
 /// Registers the passes above and the named pipelines.
 void registerCPUCodegenPasses();

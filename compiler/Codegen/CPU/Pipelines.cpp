@@ -15,6 +15,11 @@
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -66,6 +71,11 @@ void attn::buildCPUKernelPipeline(OpPassManager &pm, const CPUPipelineOptions &o
 void attn::buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
   buildCPUKernelPipeline(pm, options);
   buildCPUKernelToLLVMPipeline(pm);
+}
+
+void attn::registerCPUCodegenDialects(DialectRegistry &registry) {
+  registry.insert<LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect, scf::SCFDialect,
+                  vector::VectorDialect>();
 }
 
 void attn::registerCPUCodegenPasses() {
