@@ -126,6 +126,15 @@ bool haveBlas() {
 #endif
 }
 
+void setBlasThreads(int n) {
+#ifdef ATTNC_HAVE_CBLAS
+  if (n > 0)
+    openblas_set_num_threads(n);
+#else
+  (void)n;
+#endif
+}
+
 void linearNaive(const float *x, const float *w, const float *bias, float *y,
                  int64_t m, int64_t n, int64_t k, ThreadPool &pool) {
   pool.parallelFor(0, m * n, grainFor(k), [&](int64_t b, int64_t e) {

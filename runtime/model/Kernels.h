@@ -40,6 +40,9 @@ Status linear(const TensorView &x, const TensorView &w, const TensorView *bias,
               const TensorView &y, ThreadPool &pool);
 /// True when linear() uses cblas_sgemm (the runtime found OpenBLAS).
 bool haveBlas();
+/// Threads OpenBLAS may use (match the runtime's pool; OpenBLAS otherwise
+/// starts one per core no matter what ATTNC_NUM_THREADS says).
+void setBlasThreads(int n);
 /// The naive triple loop linear() falls back to without BLAS; exposed so the
 /// unit tests and benchmarks can compare both.
 void linearNaive(const float *x, const float *w, const float *bias, float *y,

@@ -24,6 +24,16 @@ int runCompileCommand(int argc, char **argv);
 /// `attnc cuda FILE.mlir --emit=cuda|ptx|cubin --arch=sm_90a` (CudaCommand.cpp).
 int runCudaCommand(int argc, char **argv);
 
+/// `attnc run FILE ...` (ModelRunCommand.cpp): files with a model run
+/// through the model executor; kernel-only specs are handed to
+/// runKernelRunCommand when the build defines it (the CPU back end's
+/// standalone kernel runner).
+int runRunCommand(int argc, char **argv);
+int runKernelRunCommand(int argc, char **argv) __attribute__((weak));
+
+/// `attnc weights SPEC -o w.safetensors` (WeightsCommand.cpp).
+int runWeightsCommand(int argc, char **argv);
+
 /// Prints the version line shared by every command.
 void printVersion(llvm::raw_ostream &os);
 
