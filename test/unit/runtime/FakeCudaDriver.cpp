@@ -7,6 +7,11 @@
 //   ATTNC_FAKE_CUDA_INIT     CUresult that cuInit returns (default 0)
 //   ATTNC_FAKE_CUDA_DEVICES  device count (default 1)
 //   ATTNC_FAKE_CUDA_MEMORY   device memory in bytes (default 64 MiB)
+//   ATTNC_FAKE_CUDA_CC       compute capability as 10*major+minor (default 90)
+//   ATTNC_FAKE_CUDA_SMEM_OPTIN  opt-in shared memory per block (default 227 KiB)
+//   ATTNC_FAKE_CUDA_LAUNCH_ERROR  CUresult of every cuLaunchKernel (default 0)
+//   ATTNC_FAKE_CUDA_PARAM_BYTES   bytes of the first kernel argument that the
+//                            launch log keeps (default 0)
 // "Device" memory is host memory. Modules are PTX text whose `.entry` names
 // become kernels; the kernel "attnc_fill(float *out, float value, unsigned n)"
 // really runs. Built with ATTNC_FAKE_CUDA_INCOMPLETE it lacks cuLaunchKernel
@@ -19,6 +24,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace {
 using CUresult = int;
@@ -43,6 +49,14 @@ struct FakeFunction {
   std::string name;
 };
 FakeFunction functions[16];
+
+// Every launch, for attncFakeCudaLaunches (GPU attention launcher tests).
+struct LaunchRecord {
+  std::string name;
+  unsigned grid[3], block[3], shared;
+  std::string param0;
+};
+std::vector<LaunchRecord> launchLog;
 int dummyContext, dummyStream, dummyEvent;
 } // namespace
 
@@ -93,9 +107,10 @@ FAKE_API cuDeviceGetAttribute(int *v, int attr, int) {
   case 8: *v = 48 * 1024; break;
   case 10: *v = 32; break;
   case 16: *v = 4; break;      // SMs
-  case 75: *v = 9; break;
-  case 76: *v = 0; break;
-  case 97: *v = 227 * 1024; break; // opt-in shared memory
+  case 75: *v = int(envInt("ATTNC_FAKE_CUDA_CC", 90) / 10); break;
+  case 76: *v = int(envInt("ATTNC_FAKE_CUDA_CC", 90) % 10); break;
+  case 81: *v = 228 * 1024; break; // shared memory per SM
+  case 97: *v = int(envInt("ATTNC_FAKE_CUDA_SMEM_OPTIN", 227 * 1024)); break; // opt-in shared memory
   default: *v = 7; break;
   }
   return 0;
@@ -212,11 +227,19 @@ FAKE_API cuFuncSetAttribute(void *, int attr, int value) {
   return 0;
 }
 #ifndef ATTNC_FAKE_CUDA_INCOMPLETE
-FAKE_API cuLaunchKernel(void *f, unsigned gx, unsigned, unsigned, unsigned bx,
-                        unsigned, unsigned, unsigned shared, void *,
+FAKE_API cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
+                        unsigned by, unsigned bz, unsigned shared, void *,
                         void **params, void **) {
+  if (CUresult r = CUresult(envInt("ATTNC_FAKE_CUDA_LAUNCH_ERROR", 0)))
+    return r;
   lastSharedBytes = shared;
   auto *fn = static_cast<FakeFunction *>(f);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    size_t bytes = size_t(envInt("ATTNC_FAKE_CUDA_PARAM_BYTES", 0));
+    launchLog.push_back({fn->name, {gx, gy, gz}, {bx, by, bz}, shared,
+                         bytes ? std::string(static_cast<const char *>(params[0]), bytes) : std::string()});
+  }
   if (fn->name == "attnc_fill") {
     float *out = *static_cast<float **>(params[0]);
     float value = *static_cast<float *>(params[1]);
@@ -249,4 +272,30 @@ attncFakeCudaLastLaunch(int *attr, int *attrValue, unsigned *shared,
   *attrValue = lastFuncAttributeValue;
   *shared = lastSharedBytes;
   *bytesInUse = used;
+}
+
+// The launches so far (oldest first) with the given kernel name prefix:
+// returns their number and copies the last one's configuration and kept
+// argument bytes. `reset` clears the log afterwards.
+extern "C" __attribute__((visibility("default"))) int
+attncFakeCudaLaunches(const char *prefix, unsigned grid[3], unsigned block[3],
+                      unsigned *shared, void *param0, size_t param0Bytes,
+                      int reset) {
+  std::lock_guard<std::mutex> lock(mutex);
+  int count = 0;
+  for (const LaunchRecord &r : launchLog) {
+    if (r.name.compare(0, std::strlen(prefix), prefix) != 0)
+      continue;
+    ++count;
+    for (int i = 0; i < 3; ++i) {
+      grid[i] = r.grid[i];
+      block[i] = r.block[i];
+    }
+    *shared = r.shared;
+    if (param0 && param0Bytes <= r.param0.size())
+      std::memcpy(param0, r.param0.data(), param0Bytes);
+  }
+  if (reset)
+    launchLog.clear();
+  return count;
 }
