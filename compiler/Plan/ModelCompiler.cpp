@@ -69,15 +69,29 @@ std::string attentionModule(func::FuncOp fn, const rt::model::Plan &plan,
       attnSteps.push_back(i);
   fn.walk([&](attn::FlashAttentionOp op) {
     stepIndex = attnSteps[attnSeen++];
-    SmallVector<Type> argTypes(op->getOperandTypes());
+    // The executor holds every float tensor in f32 (a bf16 model's weights
+    // are converted when bound), so its kernels are compiled for f32.
+    auto toF32 = [&](Type t) -> Type {
+      auto rt = dyn_cast<RankedTensorType>(t);
+      if (rt && isa<FloatType>(rt.getElementType()))
+        return RankedTensorType::get(rt.getShape(), b.getF32Type());
+      return t;
+    };
+    SmallVector<Type> argTypes, resultTypes;
+    for (Type t : op->getOperandTypes())
+      argTypes.push_back(toF32(t));
+    for (Type t : op->getResultTypes())
+      resultTypes.push_back(toF32(t));
     auto host = func::FuncOp::create(b, op.getLoc(), "step" + std::to_string(stepIndex),
-                                     FunctionType::get(ctx, argTypes, op->getResultTypes()));
+                                     FunctionType::get(ctx, argTypes, resultTypes));
     Block *entry = host.addEntryBlock();
     OpBuilder hb = OpBuilder::atBlockEnd(entry);
     IRMapping map;
     for (auto [from, to] : llvm::zip(op->getOperands(), entry->getArguments()))
       map.map(from, to);
     Operation *clone = hb.clone(*op, map);
+    for (auto [r, t] : llvm::zip(clone->getResults(), resultTypes))
+      r.setType(t);
     clone->removeAttr("kernel");
     func::ReturnOp::create(hb, op.getLoc(), clone->getResults());
     steps.push_back(stepIndex);

@@ -61,6 +61,8 @@ bool causalLike(const MaskNode &m) {
     return m.p[0] <= 0;
   case MaskNode::Kind::Window:
     return m.p[1] <= 0;
+  case MaskNode::Kind::Local2D:
+    return m.p[6] != 0;
   case MaskNode::Kind::And:
     for (const MaskNode &s : m.members)
       if (causalLike(s))
@@ -235,18 +237,29 @@ void Model::analyse() {
     return false;
   };
 
-  // The stream: the token input feeding causal self-attention.
-  for (int32_t in : plan_.inputs) {
-    const Value &v = plan_.values[in];
-    if (v.dtype != DType::I32 || v.shape.size() != 2)
-      continue;
-    std::vector<uint8_t> dep = depsOf(in);
-    if (hasCausalSelfAttention(dep)) {
-      streamInput_ = in;
-      dependsOnStream_ = std::move(dep);
-      break;
+  // The stream: the token input feeding causal self-attention. In an
+  // encoder-decoder both token inputs reach the decoder's causal
+  // self-attention (the source through cross-attention), so prefer the one
+  // that no bidirectional self-attention depends on.
+  auto hasBidirectionalSelfAttention = [&](const std::vector<uint8_t> &dep) {
+    for (const Step &s : plan_.steps)
+      if (s.kind == StepKind::Attention && dep[s.operands[0]] && dep[s.operands[1]] &&
+          dep[s.operands[2]] && !(s.attention.hasMask && causalLike(s.attention.mask)))
+        return true;
+    return false;
+  };
+  for (int pass = 0; pass < 2 && streamInput_ < 0; ++pass)
+    for (int32_t in : plan_.inputs) {
+      const Value &v = plan_.values[in];
+      if (v.dtype != DType::I32 || v.shape.size() != 2)
+        continue;
+      std::vector<uint8_t> dep = depsOf(in);
+      if (hasCausalSelfAttention(dep) && (pass == 1 || !hasBidirectionalSelfAttention(dep))) {
+        streamInput_ = in;
+        dependsOnStream_ = std::move(dep);
+        break;
+      }
     }
-  }
   attnRole_.assign(ns, AttnRole::Plain);
   if (streamInput_ < 0) {
     notCacheableReason_ = "the model has no causal self-attention over a token input";
@@ -497,8 +510,7 @@ struct Session::Impl {
           return invalidArgument("model input '" + v.name + "' is " + t.describe() +
                                  ", expected " + dtypeName(v.dtype) + shapeStr(v.shape));
       if (t.dtype() != v.dtype || !t.isContiguous()) {
-        bool intToInt = (t.dtype() == DType::I64 || t.dtype() == DType::I32) &&
-                        (v.dtype == DType::I32 || v.dtype == DType::I64);
+        bool intToInt = !isFloatingPoint(t.dtype()) && !isFloatingPoint(v.dtype);
         bool floatToFloat = isFloatingPoint(t.dtype()) && isFloatingPoint(v.dtype);
         if (!intToInt && !floatToFloat && t.dtype() != v.dtype)
           return invalidArgument("model input '" + v.name + "' has element type " +
@@ -508,9 +520,13 @@ struct Session::Impl {
         ATTNC_RT_ASSIGN_OR_RETURN(HostTensor conv, HostTensor::allocate(v.dtype, shape));
         for (int64_t e = 0; e < src.numElements(); ++e) {
           double x = loadAsDouble(src.dtype(), src.data(), size_t(e));
-          if (v.dtype == DType::I32 && (x < INT32_MIN || x > INT32_MAX))
+          double lo = v.dtype == DType::I32 ? INT32_MIN : v.dtype == DType::I64 ? -9.2e18
+                      : v.dtype == DType::I8 ? -128 : 0;
+          double hi = v.dtype == DType::I32 ? INT32_MAX : v.dtype == DType::I64 ? 9.2e18
+                      : v.dtype == DType::I8 ? 127 : v.dtype == DType::Bool ? 1 : 255;
+          if (!isFloatingPoint(v.dtype) && (x < lo || x > hi))
             return invalidArgument("model input '" + v.name + "' holds " +
-                                   std::to_string(int64_t(x)) + ", which does not fit in i32");
+                                   std::to_string(int64_t(x)) + ", which does not fit in " + dtypeName(v.dtype));
           storeFromDouble(v.dtype, conv.data(), size_t(e), x);
         }
         views[id] = conv.view();

@@ -176,6 +176,9 @@ int attnc::runModelRun(int argc, char **argv) {
   cl::opt<bool> quiet("quiet", cl::desc("Print only generated tokens"), cl::cat(category));
   cl::opt<unsigned> threads("num-threads", cl::desc("Threads (default: ATTNC_NUM_THREADS or all cores)"),
                             cl::init(0), cl::cat(category));
+  cl::list<std::string> overrides("override",
+                                  cl::desc("Replace a setting of the spec: KEY=VALUE (e.g. layers=2)"),
+                                  cl::value_desc("key=value"), cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "attnc run: run a model on the CPU\n\n"
@@ -190,7 +193,7 @@ int attnc::runModelRun(int argc, char **argv) {
   MLIRContext ctx;
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &ctx);
-  OwningOpRef<ModuleOp> module = loadModelModule(input, ctx, sourceMgr);
+  OwningOpRef<ModuleOp> module = loadModelModule(input, ctx, sourceMgr, overrides);
   if (!module)
     return 1;
   if (!hasModelFunction(*module))
@@ -336,6 +339,18 @@ int attnc::runModelRun(int argc, char **argv) {
     }
     if (!t.ok())
       return fail(t.status().message());
+    if (name == streamName && seqs.empty() && t->rank() == 2 &&
+        !rt::isFloatingPoint(t->dtype())) {
+      // Tokens given as --input still define the prompt for --generate.
+      int64_t b = t->view().dim(0), l = t->view().dim(1);
+      for (int64_t bi = 0; bi < b; ++bi) {
+        std::vector<int32_t> row;
+        for (int64_t i = 0; i < l; ++i)
+          row.push_back(int32_t(rt::loadAsDouble(t->dtype(), t->data(), size_t(bi * l + i))));
+        seqs.push_back(row);
+        lengths.push_back(l);
+      }
+    }
     ins.emplace_back(name.str(), t->view());
     owned.push_back(t.take());
   }

@@ -22,8 +22,13 @@ namespace attnc {
 
 /// Loads a .attn spec (through the frontend) or, for `.mlir` files, attn
 /// MLIR. Diagnostics go to the context's handler; null on failure.
+/// `overrides` ("layers=2", "d_model=64") replace the value of every
+/// `key = value` setting with that key in a .attn file before it is parsed,
+/// so that CI and demos can run small versions of full-size examples; a key
+/// that the file never sets is an error.
 mlir::OwningOpRef<mlir::ModuleOp> loadModelModule(llvm::StringRef path, mlir::MLIRContext &ctx,
-                                                  llvm::SourceMgr &sourceMgr);
+                                                  llvm::SourceMgr &sourceMgr,
+                                                  llvm::ArrayRef<std::string> overrides = {});
 
 /// True when `module` defines a model function (`@forward`).
 bool hasModelFunction(mlir::ModuleOp module);

@@ -86,6 +86,9 @@ int attnc::runWeightsCommand(int argc, char **argv) {
   cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(0), cl::cat(category));
   cl::opt<double> stddev("std", cl::desc("Standard deviation of random matrices"), cl::init(0.02),
                          cl::cat(category));
+  cl::list<std::string> overrides("override",
+                                  cl::desc("Replace a setting of the spec: KEY=VALUE (e.g. layers=2)"),
+                                  cl::value_desc("key=value"), cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "attnc weights: write a weight file for a model spec\n\n"
@@ -98,7 +101,7 @@ int attnc::runWeightsCommand(int argc, char **argv) {
   MLIRContext ctx;
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &ctx);
-  OwningOpRef<ModuleOp> module = loadModelModule(input, ctx, sourceMgr);
+  OwningOpRef<ModuleOp> module = loadModelModule(input, ctx, sourceMgr, overrides);
   if (!module)
     return 1;
   func::FuncOp fn = findModelFunction(*module);
