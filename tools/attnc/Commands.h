@@ -15,11 +15,18 @@
 namespace llvm {
 class raw_ostream;
 } // namespace llvm
+namespace mlir {
+class Operation;
+} // namespace mlir
 
 namespace attnc {
 
 /// `attnc [compile] FILE [-o OUT] --emit=ast|mlir`.
 int runCompileCommand(int argc, char **argv);
+
+/// `attnc FILE --emit=llvm|obj` (CpuEmit.cpp, when the CPU back end is
+/// built): the module's attention as host LLVM IR or an object file.
+int emitCpuKernels(mlir::Operation *module, bool object, llvm::raw_ostream &os) __attribute__((weak));
 
 /// `attnc cuda FILE.mlir --emit=cuda|ptx|cubin --arch=sm_90a` (CudaCommand.cpp).
 int runCudaCommand(int argc, char **argv);

@@ -22,7 +22,7 @@
 std::string attncCommandList();
 
 namespace {
-enum class Emit { AST, MLIR };
+enum class Emit { AST, MLIR, LLVM, Obj };
 } // namespace
 
 int attnc::runCompileCommand(int argc, char **argv) {
@@ -33,7 +33,9 @@ int attnc::runCompileCommand(int argc, char **argv) {
                               cl::init("-"), cl::cat(category));
   cl::opt<Emit> emit("emit", cl::desc("What to produce"), cl::init(Emit::MLIR),
                      cl::values(clEnumValN(Emit::AST, "ast", "the syntax tree, with locations"),
-                                clEnumValN(Emit::MLIR, "mlir", "attn dialect, decomposed attention")),
+                                clEnumValN(Emit::MLIR, "mlir", "attn dialect, decomposed attention"),
+                                clEnumValN(Emit::LLVM, "llvm", "LLVM IR of the CPU kernels (this host, O3)"),
+                                clEnumValN(Emit::Obj, "obj", "object file of the CPU kernels (this host)")),
                      cl::cat(category));
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
@@ -41,7 +43,7 @@ int attnc::runCompileCommand(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   cl::SetVersionPrinter([](llvm::raw_ostream &os) { printVersion(os); });
   std::string overview = "attnc: compile attention specs (.attn) to MLIR and beyond\n\n"
-                         "  attnc FILE [-o OUT] --emit=ast|mlir\n" +
+                         "  attnc FILE [-o OUT] --emit=ast|mlir|llvm|obj\n" +
                          attncCommandList();
   cl::ParseCommandLineOptions(argc, argv, overview);
 
@@ -76,6 +78,19 @@ int attnc::runCompileCommand(int argc, char **argv) {
       return 1;
     module->print(out->os());
     out->os() << "\n";
+    break;
+  }
+  case Emit::LLVM:
+  case Emit::Obj: {
+    mlir::OwningOpRef<mlir::ModuleOp> module = loadSpecBuffer(ctx, sourceMgr);
+    if (!module || !openOutput())
+      return 1;
+    if (!emitCpuKernels) {
+      llvm::errs() << "attnc: this attnc was built without the CPU back end\n";
+      return 1;
+    }
+    if (emitCpuKernels(module->getOperation(), emit == Emit::Obj, out->os()))
+      return 1;
     break;
   }
   }
