@@ -1,4 +1,4 @@
-//===- CudaCommand.cpp - attnc cuda FILE.mlir --emit=cuda|ptx|cubin -------===//
+//===- CudaCommand.cpp - attnc cuda FILE.mlir --emit=cuda|ptx|cubin|artifact ===//
 //
 // Compiles the tiled attn.flash_attention ops of an MLIR file for NVIDIA
 // GPUs: the generated CUDA C++, the PTX or CUBIN NVRTC makes of it, or an
@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "tools/attnc/Commands.h"
 
+#include "compiler/Codegen/CUDA/ArtifactBuilder.h"
 #include "compiler/Codegen/CUDA/CudaCompiler.h"
 #include "compiler/Codegen/CUDA/VariantFromOp.h"
 #include "compiler/Registration.h"
@@ -21,7 +22,10 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/ToolUtilities.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -30,15 +34,57 @@ using namespace attnc;
 using namespace attnc::cuda;
 
 namespace {
-enum class GpuEmit { Cuda, Ptx, Cubin };
+enum class GpuEmit { Cuda, Ptx, Cubin, Artifact };
 enum class KindOpt { Auto, Simt, Mma };
 
 struct Settings {
   GpuEmit emit;
-  GpuArch arch;
+  GpuArch arch; // the first of `archs`
+  std::vector<GpuArch> archs;
   CudaCompileOptions compile;
   bool timing;
+  std::string artifactDir; // --emit=artifact: one <function>.attnc-gpu per op
+  llvm::StringSet<> *written;
 };
+
+void reportTime(const CompiledKernel &ck) {
+  llvm::errs() << "attnc: " << ck.kernel.kernelName << " (" << kernelKindName(ck.kernel.kind) << ", "
+               << ck.arch.str() << "): " << (ck.cacheHit ? "cache hit" : "NVRTC compile") << " "
+               << llvm::format("%.3f", ck.binary.seconds) << " s\n";
+}
+
+/// --emit=artifact for one op: to `os`, or to <artifactDir>/<function>.attnc-gpu.
+mlir::LogicalResult emitArtifact(mlir::attn::FlashAttentionOp op, llvm::raw_ostream &os, const Settings &s) {
+  mlir::FailureOr<OpArtifactInfo> info = artifactInfoFromOp(op);
+  if (mlir::failed(info))
+    return mlir::failure();
+  ArtifactOptions options;
+  options.archs = s.archs;
+  options.compile = s.compile;
+  std::string producer;
+  llvm::raw_string_ostream ps(producer);
+  printVersion(ps);
+  options.producer = llvm::StringRef(producer).trim().str();
+  std::vector<CompiledKernel> compiled;
+  llvm::Expected<rt::gpu::Artifact> artifact = buildArtifact(*info, options, &compiled);
+  if (!artifact)
+    return op.emitError() << llvm::toString(artifact.takeError());
+  if (s.timing)
+    for (const CompiledKernel &ck : compiled)
+      reportTime(ck);
+  if (s.artifactDir.empty()) {
+    std::vector<uint8_t> bytes = rt::gpu::serializeArtifact(*artifact);
+    os.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+    return mlir::success();
+  }
+  llvm::SmallString<256> path(s.artifactDir);
+  llvm::sys::path::append(path, info->name + ".attnc-gpu");
+  if (!s.written->insert(path).second)
+    return op.emitError() << "two ops would write " << path << " (functions need distinct names)";
+  if (llvm::Error e = writeArtifactFile(path, *artifact))
+    return op.emitError() << "cannot write " << path << ": " << llvm::toString(std::move(e));
+  return mlir::success();
+}
 
 /// Compiles every flash_attention op of one input chunk.
 mlir::LogicalResult processChunk(std::unique_ptr<llvm::MemoryBuffer> buffer, llvm::raw_ostream &os,
@@ -64,11 +110,16 @@ mlir::LogicalResult processChunk(std::unique_ptr<llvm::MemoryBuffer> buffer, llv
     module->walk([&](mlir::attn::FlashAttentionOp op) { ops.push_back(op); });
     if (ops.empty())
       return mlir::emitError(module->getLoc()) << "no attn.flash_attention op to compile for CUDA";
-    if (s.emit != GpuEmit::Cuda && ops.size() != 1)
-      return mlir::emitError(ops[1].getLoc()) << "--emit=ptx/cubin compiles one attn.flash_attention per input, found "
-                                              << ops.size() << " (use --emit=cuda or split the input)";
+    if (s.emit != GpuEmit::Cuda && ops.size() != 1 && !(s.emit == GpuEmit::Artifact && !s.artifactDir.empty()))
+      return mlir::emitError(ops[1].getLoc())
+             << "--emit=ptx/cubin/artifact compiles one attn.flash_attention per input, found " << ops.size()
+             << " (use --emit=cuda, --artifact-dir, or split the input)";
     bool failedAny = false;
     for (mlir::attn::FlashAttentionOp op : ops) {
+      if (s.emit == GpuEmit::Artifact) {
+        failedAny |= mlir::failed(emitArtifact(op, os, s));
+        continue;
+      }
       mlir::FailureOr<rt::gpu::AttnVariant> v = buildAttnVariant(op);
       if (mlir::failed(v)) {
         failedAny = true;
@@ -82,9 +133,7 @@ mlir::LogicalResult processChunk(std::unique_ptr<llvm::MemoryBuffer> buffer, llv
       if (!ck)
         return op.emitError() << llvm::toString(ck.takeError());
       if (s.timing)
-        llvm::errs() << "attnc: " << ck->kernel.kernelName << " (" << kernelKindName(ck->kernel.kind) << ", "
-                     << s.arch.str() << "): " << (ck->cacheHit ? "cache hit" : "NVRTC compile") << " "
-                     << llvm::format("%.3f", ck->binary.seconds) << " s\n";
+        reportTime(*ck);
       if (s.emit == GpuEmit::Ptx)
         os << ck->binary.ptx;
       else
@@ -108,10 +157,17 @@ int attnc::runCudaCommand(int argc, char **argv) {
   cl::opt<GpuEmit> emit("emit", cl::desc("What to produce"), cl::init(GpuEmit::Cuda),
                         cl::values(clEnumValN(GpuEmit::Cuda, "cuda", "CUDA C++ source"),
                                    clEnumValN(GpuEmit::Ptx, "ptx", "PTX from NVRTC"),
-                                   clEnumValN(GpuEmit::Cubin, "cubin", "CUBIN from NVRTC (sm_* archs)")),
+                                   clEnumValN(GpuEmit::Cubin, "cubin", "CUBIN from NVRTC (sm_* archs)"),
+                                   clEnumValN(GpuEmit::Artifact, "artifact",
+                                              "CUBIN + PTX + launch metadata for attnc-run / the runtime")),
                         cl::cat(category));
-  cl::opt<std::string> archName("arch", cl::desc("GPU architecture: sm_90a, sm_90, sm_80, compute_90a..."),
+  cl::opt<std::string> archName("arch",
+                                cl::desc("GPU architecture: sm_90a, sm_90, sm_80, compute_90a...; a comma-separated "
+                                         "list with --emit=artifact (one kernel image per architecture)"),
                                 cl::init("sm_90a"), cl::cat(category));
+  cl::opt<std::string> artifactDir("artifact-dir",
+                                   cl::desc("With --emit=artifact: write <function>.attnc-gpu for every op here"),
+                                   cl::value_desc("dir"), cl::cat(category));
   cl::opt<KindOpt> kind("kernel", cl::desc("Kernel body"), cl::init(KindOpt::Auto),
                         cl::values(clEnumValN(KindOpt::Auto, "auto", "the best one for --arch"),
                                    clEnumValN(KindOpt::Simt, "simt", "CUDA cores (any dtype, any head dim)"),
@@ -126,16 +182,37 @@ int attnc::runCudaCommand(int argc, char **argv) {
   cl::SetVersionPrinter([](llvm::raw_ostream &os) { printVersion(os); });
   cl::ParseCommandLineOptions(argc, argv, "attnc cuda: attn.flash_attention -> CUDA C++ / PTX / CUBIN\n");
 
-  llvm::Expected<GpuArch> arch = parseGpuArch(archName);
-  if (!arch) {
-    llvm::errs() << "attnc cuda: " << llvm::toString(arch.takeError()) << "\n";
+  std::vector<GpuArch> archs;
+  llvm::SmallVector<llvm::StringRef> archNames;
+  llvm::StringRef(archName).split(archNames, ',');
+  for (llvm::StringRef name : archNames) {
+    llvm::Expected<GpuArch> arch = parseGpuArch(name.trim());
+    if (!arch) {
+      llvm::errs() << "attnc cuda: " << llvm::toString(arch.takeError()) << "\n";
+      return 1;
+    }
+    archs.push_back(*arch);
+  }
+  if (archs.size() != 1 && emit != GpuEmit::Artifact) {
+    llvm::errs() << "attnc cuda: several architectures need --emit=artifact\n";
     return 1;
   }
-  if (emit == GpuEmit::Cubin && !arch->cubin) {
-    llvm::errs() << "attnc cuda: --emit=cubin needs an sm_* architecture, not " << arch->str() << "\n";
+  if (emit == GpuEmit::Cubin && !archs[0].cubin) {
+    llvm::errs() << "attnc cuda: --emit=cubin needs an sm_* architecture, not " << archs[0].str() << "\n";
     return 1;
   }
-  Settings s{emit, *arch, {}, timing};
+  if (!artifactDir.empty() && emit != GpuEmit::Artifact) {
+    llvm::errs() << "attnc cuda: --artifact-dir needs --emit=artifact\n";
+    return 1;
+  }
+  if (!artifactDir.empty()) {
+    if (std::error_code ec = llvm::sys::fs::create_directories(artifactDir)) {
+      llvm::errs() << "attnc cuda: cannot create " << artifactDir << ": " << ec.message() << "\n";
+      return 1;
+    }
+  }
+  llvm::StringSet<> written;
+  Settings s{emit, archs[0], archs, {}, timing, artifactDir, &written};
   s.compile.useCache = !noCache;
   if (kind == KindOpt::Simt)
     s.compile.kind = KernelKind::Simt;
