@@ -494,9 +494,13 @@ struct Session::Impl {
     for (int32_t id : plan().inputs) {
       const Value &v = plan().values[id];
       const TensorView *given = nullptr;
-      for (auto &[name, view] : inputs)
-        if (name == v.name)
-          given = &view;
+      for (auto &[name, view] : inputs) {
+        if (name != v.name)
+          continue;
+        if (given)
+          return invalidArgument("model input '" + v.name + "' was given twice");
+        given = &view;
+      }
       if (!given)
         return invalidArgument("model input '" + v.name + "' was not given (it takes: " +
                                expected + ")");

@@ -18,9 +18,11 @@
 
 #include "compiler/Plan/ModelCompiler.h"
 #include "compiler/Plan/PlanBuilder.h"
+#include "runtime/core/File.h"
 #include "runtime/core/Npy.h"
 #include "runtime/cpu/ThreadPool.h"
 #include "runtime/model/Executor.h"
+#include "runtime/model/Driver.h"
 #include "runtime/model/Kernels.h"
 #include "runtime/model/WeightFile.h"
 #include "tools/attnc/HFImport.h"
@@ -39,6 +41,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <iostream>
 
 using namespace mlir;
 namespace rtm = attnc::rt::model;
@@ -48,87 +51,6 @@ namespace {
 int fail(const std::string &msg) {
   llvm::errs() << "attnc run: " << msg << "\n";
   return 1;
-}
-
-/// "1,2,3;4,5" -> {{1,2,3},{4,5}}.
-bool parseTokenLists(llvm::StringRef text, std::vector<std::vector<int32_t>> &out,
-                     std::string &err) {
-  llvm::SmallVector<llvm::StringRef> seqs;
-  text.split(seqs, ';', -1, /*KeepEmpty=*/true);
-  for (llvm::StringRef s : seqs) {
-    std::vector<int32_t> seq;
-    llvm::SmallVector<llvm::StringRef> toks;
-    s.trim().split(toks, ',', -1, /*KeepEmpty=*/false);
-    for (llvm::StringRef t : toks) {
-      int64_t v;
-      if (t.trim().getAsInteger(10, v) || v < INT32_MIN || v > INT32_MAX) {
-        err = "'" + t.trim().str() + "' is not a token id (expected integers like 1,2,3;4,5)";
-        return false;
-      }
-      seq.push_back(int32_t(v));
-    }
-    if (seq.empty()) {
-      err = "empty token sequence in '" + text.str() + "'";
-      return false;
-    }
-    out.push_back(std::move(seq));
-  }
-  return true;
-}
-
-std::string printable(const std::vector<int32_t> &toks) {
-  std::string s;
-  for (int32_t t : toks) {
-    if (t >= 32 && t < 127)
-      s += char(t);
-    else if (t == '\n')
-      s += "\\n";
-    else
-      s += llvm::formatv("\\x{0:x-2}", t).str();
-  }
-  return s;
-}
-
-std::string joinTokens(const std::vector<int32_t> &toks) {
-  std::string s;
-  for (size_t i = 0; i < toks.size(); ++i)
-    s += (i ? " " : "") + std::to_string(toks[i]);
-  return s;
-}
-
-void summarize(llvm::raw_ostream &os, const std::string &name, const attnc::rt::TensorView &t,
-               const std::vector<int64_t> &lengths, int64_t topK) {
-  os << name << ": " << t.describe() << "\n";
-  if (t.dtype() != attnc::rt::DType::F32)
-    return;
-  bool logits = name == "logits" || name == "probs";
-  if (logits && t.rank() == 3) {
-    int64_t b = t.dim(0), l = t.dim(1), v = t.dim(2);
-    for (int64_t bi = 0; bi < b; ++bi) {
-      int64_t pos = bi < int64_t(lengths.size()) ? lengths[bi] - 1 : l - 1;
-      const float *row = t.dataAs<float>() + (bi * l + pos) * v;
-      std::vector<int32_t> idx(static_cast<size_t>(v));
-      for (int64_t i = 0; i < v; ++i)
-        idx[i] = int32_t(i);
-      int64_t k = std::min(topK, v);
-      std::partial_sort(idx.begin(), idx.begin() + k, idx.end(),
-                        [&](int32_t a, int32_t c) { return row[a] > row[c]; });
-      os << "  sequence " << bi << ", next token after position " << pos << ":";
-      for (int64_t i = 0; i < k; ++i)
-        os << " " << idx[i] << " (" << llvm::format("%.4f", row[idx[i]]) << ")";
-      os << "\n";
-    }
-    return;
-  }
-  double sum = 0, sq = 0, mn = INFINITY, mx = -INFINITY;
-  int64_t n = t.numElements();
-  for (int64_t i = 0; i < n; ++i) {
-    double x = t.dataAs<float>()[i];
-    sum += x, sq += x * x, mn = std::min(mn, x), mx = std::max(mx, x);
-  }
-  double mean = n ? sum / n : 0;
-  os << llvm::format("  mean %.6f  std %.6f  min %.6f  max %.6f\n", mean,
-                     n ? std::sqrt(std::max(0.0, sq / n - mean * mean)) : 0.0, mn, mx);
 }
 
 } // namespace
@@ -172,6 +94,10 @@ int attnc::runModelRun(int argc, char **argv) {
                         cl::cat(category));
   cl::opt<bool> emitPlan("emit-plan", cl::desc("Print the execution plan and exit"),
                          cl::cat(category));
+  cl::opt<std::string> savePlan("save-plan",
+                                cl::desc("Write the execution plan to FILE (run it with the "
+                                         "LLVM-free attnc-model) and exit"),
+                                cl::value_desc("file"), cl::cat(category));
   cl::opt<bool> stats("timings", cl::desc("Print timings and memory"), cl::cat(category));
   cl::opt<bool> quiet("quiet", cl::desc("Print only generated tokens"), cl::cat(category));
   cl::opt<unsigned> threads("num-threads", cl::desc("Threads (default: ATTNC_NUM_THREADS or all cores)"),
@@ -201,7 +127,7 @@ int attnc::runModelRun(int argc, char **argv) {
                 "with 'attnc run' on a spec that has a kernel block");
   ModelCompileOptions copts;
   copts.fuse = !noFuse;
-  copts.jit = !noJit && !emitPlan;
+  copts.jit = !noJit && !emitPlan && savePlan.empty();
   if (const char *dir = std::getenv("ATTNC_CACHE_DIR"))
     copts.cacheDir = dir;
   llvm::Expected<CompiledModel> compiled = compileModel(*module, copts);
@@ -209,6 +135,13 @@ int attnc::runModelRun(int argc, char **argv) {
     return fail(llvm::toString(compiled.takeError()));
   if (emitPlan) {
     llvm::outs() << rtm::printPlan(compiled->plan);
+    return 0;
+  }
+  if (!savePlan.empty()) {
+    std::string text = rtm::printPlan(compiled->plan);
+    rt::Status st = rt::writeFileAtomic(savePlan, {{text.data(), text.size()}});
+    if (!st.ok())
+      return fail(st.message());
     return 0;
   }
   auto t1 = Clock::now();
@@ -237,83 +170,36 @@ int attnc::runModelRun(int argc, char **argv) {
     for (const std::string &n : compiled->notes)
       llvm::errs() << "note: " << n << "\n";
 
-  // The token input: the generation stream, else `tokens`.
-  const rtm::Plan &plan = (*model)->plan();
-  std::string streamName;
-  if ((*model)->streamInput() >= 0)
-    streamName = plan.values[(*model)->streamInput()].name;
-  for (int32_t id : plan.inputs)
-    if (streamName.empty() && plan.values[id].dtype == rt::DType::I32 &&
-        plan.values[id].shape.size() == 2)
-      streamName = plan.values[id].name;
-  std::string prefix = streamName.size() > 6 ? streamName.substr(0, streamName.size() - 6) : "";
-  std::string lengthsName = prefix + "lengths";
-  bool modelHasLengths = false;
-  for (int32_t id : plan.inputs)
-    modelHasLengths = modelHasLengths || plan.values[id].name == lengthsName;
-
+  rtm::RunRequest req;
   std::vector<rt::HostTensor> owned;
-  std::vector<std::pair<std::string, rt::TensorView>> ins;
-  std::vector<std::vector<int32_t>> seqs;
   std::string err;
   int sources = !tokens.empty() + !prompt.empty() + !tokensNpy.empty();
   if (sources > 1)
     return fail("give the tokens once: --tokens, --prompt or --tokens-npy");
-  if (!tokens.empty() && !parseTokenLists(tokens, seqs, err))
+  if (!tokens.empty() && !rtm::parseTokenLists(tokens, req.sequences, err))
     return fail(err);
-  if (!prompt.empty())
-    seqs.push_back(std::vector<int32_t>(prompt.begin(), prompt.end()));
+  if (!prompt.empty()) {
+    std::vector<int32_t> bytes;
+    for (char c : prompt)
+      bytes.push_back(int32_t(uint8_t(c)));
+    req.sequences.push_back(bytes);
+  }
   if (!tokensNpy.empty()) {
     rt::Result<rt::HostTensor> t = rt::readNpy(tokensNpy);
     if (!t.ok())
       return fail(t.status().message());
-    if (t->rank() != 1 && t->rank() != 2)
-      return fail("'" + tokensNpy + "' must hold [B, L] or [L] token ids, got " + t->view().describe());
+    if ((t->rank() != 1 && t->rank() != 2) || rt::isFloatingPoint(t->dtype()))
+      return fail("'" + tokensNpy + "' must hold integer token ids [B, L] or [L], got " +
+                  t->view().describe());
     int64_t b = t->rank() == 2 ? t->view().dim(0) : 1, l = t->view().dim(t->rank() - 1);
     for (int64_t bi = 0; bi < b; ++bi) {
-      std::vector<int32_t> s;
+      std::vector<int32_t> row;
       for (int64_t i = 0; i < l; ++i)
-        s.push_back(int32_t(rt::loadAsDouble(t->dtype(), t->data(), size_t(bi * l + i))));
-      seqs.push_back(s);
+        row.push_back(int32_t(rt::loadAsDouble(t->dtype(), t->data(), size_t(bi * l + i))));
+      req.sequences.push_back(row);
     }
   }
-  for (auto &s : seqs)
-    for (int32_t &t : s)
-      if (!prompt.empty())
-        t = int32_t(uint8_t(t));
-  std::vector<int64_t> lengths;
-  if (!seqs.empty()) {
-    if (streamName.empty())
-      return fail("the model has no token input");
-    int64_t maxLen = 0;
-    for (auto &s : seqs)
-      maxLen = std::max<int64_t>(maxLen, int64_t(s.size()));
-    bool ragged = false;
-    for (auto &s : seqs) {
-      lengths.push_back(int64_t(s.size()));
-      ragged = ragged || int64_t(s.size()) != maxLen;
-    }
-    if (ragged && !modelHasLengths && generate == 0)
-      return fail("the sequences differ in length but the model has no '" + lengthsName +
-                  "' input (add `mask = causal & padding` to the spec, or give equal lengths)");
-    rt::Result<rt::HostTensor> t =
-        rt::HostTensor::zeros(rt::DType::I32, {int64_t(seqs.size()), maxLen});
-    if (!t.ok())
-      return fail(t.status().message());
-    for (size_t b = 0; b < seqs.size(); ++b)
-      std::copy(seqs[b].begin(), seqs[b].end(), t->dataAs<int32_t>() + b * maxLen);
-    ins.emplace_back(streamName, t->view());
-    owned.push_back(t.take());
-    if (modelHasLengths) {
-      rt::Result<rt::HostTensor> l = rt::HostTensor::allocate(rt::DType::I32, {int64_t(seqs.size())});
-      if (!l.ok())
-        return fail(l.status().message());
-      for (size_t b = 0; b < seqs.size(); ++b)
-        l->dataAs<int32_t>()[b] = int32_t(seqs[b].size());
-      ins.emplace_back(lengthsName, l->view());
-      owned.push_back(l.take());
-    }
-  }
+  std::string stream = rtm::tokenInputName(**model);
   for (const std::string &spec : inputs) {
     auto [name, value] = llvm::StringRef(spec).split('=');
     if (name.empty() || value.empty())
@@ -323,7 +209,7 @@ int attnc::runModelRun(int argc, char **argv) {
       t = rt::readNpy(value.str());
     } else {
       std::vector<std::vector<int32_t>> vals;
-      if (!parseTokenLists(value, vals, err))
+      if (!rtm::parseTokenLists(value.str(), vals, err))
         return fail("--input " + name.str() + ": " + err);
       bool is2d = name.ends_with("tokens") || vals.size() > 1;
       int64_t l = int64_t(vals[0].size());
@@ -339,147 +225,45 @@ int attnc::runModelRun(int argc, char **argv) {
     }
     if (!t.ok())
       return fail(t.status().message());
-    if (name == streamName && seqs.empty() && t->rank() == 2 &&
+    if (name == stream && req.sequences.empty() && t->rank() == 2 &&
         !rt::isFloatingPoint(t->dtype())) {
-      // Tokens given as --input still define the prompt for --generate.
+      // The token input given by name still defines the prompts.
       int64_t b = t->view().dim(0), l = t->view().dim(1);
       for (int64_t bi = 0; bi < b; ++bi) {
         std::vector<int32_t> row;
         for (int64_t i = 0; i < l; ++i)
           row.push_back(int32_t(rt::loadAsDouble(t->dtype(), t->data(), size_t(bi * l + i))));
-        seqs.push_back(row);
-        lengths.push_back(l);
+        req.sequences.push_back(row);
       }
+      continue;
     }
-    ins.emplace_back(name.str(), t->view());
+    req.inputs.emplace_back(name.str(), t->view());
     owned.push_back(t.take());
   }
-
-  rtm::Session session(*model, pool);
-  if (generate > 0) {
-    if (seqs.empty())
-      return fail("--generate needs a prompt (--tokens, --prompt or --tokens-npy)");
-    rtm::GenerateOptions g;
-    g.maxNewTokens = generate;
-    g.topK = topK;
-    g.temperature = temperature;
-    g.seed = seed;
-    g.eosToken = eos;
-    g.forceNoCache = noCache;
-    // Sequences of different lengths are generated one at a time, so each
-    // continues from its own last token.
-    bool ragged = std::any_of(lengths.begin(), lengths.end(),
-                              [&](int64_t l) { return l != lengths[0]; });
-    std::vector<std::vector<int32_t>> results;
-    rtm::GenerateStats total;
-    for (size_t b = 0; b < (ragged ? seqs.size() : 1); ++b) {
-      std::vector<std::pair<std::string, rt::TensorView>> gi;
-      rt::HostTensor one, oneLen;
-      for (auto &[name, view] : ins) {
-        if (!ragged) {
-          gi.emplace_back(name, view);
-          continue;
-        }
-        if (name == streamName) {
-          rt::Result<rt::HostTensor> t =
-              rt::HostTensor::allocate(rt::DType::I32, {1, int64_t(seqs[b].size())});
-          if (!t.ok())
-            return fail(t.status().message());
-          std::copy(seqs[b].begin(), seqs[b].end(), t->dataAs<int32_t>());
-          one = t.take();
-          gi.emplace_back(name, one.view());
-        } else if (name == lengthsName) {
-          rt::Result<rt::HostTensor> t = rt::HostTensor::allocate(rt::DType::I32, {1});
-          if (!t.ok())
-            return fail(t.status().message());
-          t->dataAs<int32_t>()[0] = int32_t(seqs[b].size());
-          oneLen = t.take();
-          gi.emplace_back(name, oneLen.view());
-        } else {
-          gi.emplace_back(name, view);
-        }
-      }
-      rtm::GenerateStats st;
-      rt::Result<std::vector<std::vector<int32_t>>> out = session.generate(gi, g, &st);
-      if (!out.ok())
-        return fail(out.status().message());
-      results.insert(results.end(), out->begin(), out->end());
-      total.prefillSeconds += st.prefillSeconds;
-      total.decodeSeconds += st.decodeSeconds;
-      total.promptTokens += st.promptTokens;
-      total.generatedTokens += st.generatedTokens;
-      total.usedCache = st.usedCache;
-      total.kvCacheBytes = std::max(total.kvCacheBytes, st.kvCacheBytes);
-    }
-    int64_t vocab = session.lastLogits().dim(1);
-    for (size_t b = 0; b < results.size(); ++b) {
-      if (quiet) {
-        llvm::outs() << joinTokens(results[b]) << "\n";
-        continue;
-      }
-      llvm::outs() << "sequence " << b << ": " << seqs[b].size() << " prompt tokens, "
-                   << results[b].size() << " generated\n";
-      llvm::outs() << "  prompt:    " << joinTokens(seqs[b]) << "\n";
-      llvm::outs() << "  generated: " << joinTokens(results[b]) << "\n";
-      if (vocab <= 256) {
-        std::vector<int32_t> all = seqs[b];
-        all.insert(all.end(), results[b].begin(), results[b].end());
-        llvm::outs() << "  as text:   \"" << printable(all) << "\"\n";
-      }
-    }
-    if (stats) {
-      llvm::errs() << llvm::format("compile %.3f s, load %.3f s, prefill %.3f s (%lld tokens), decode "
-                                   "%.3f s (%lld tokens, %.1f tokens/s), %s, KV cache %.2f MiB, "
-                                   "weights %.2f MiB, %u threads\n",
-                                   std::chrono::duration<double>(t1 - t0).count(),
-                                   std::chrono::duration<double>(t2 - t1).count(),
-                                   total.prefillSeconds, (long long)total.promptTokens,
-                                   total.decodeSeconds, (long long)total.generatedTokens,
-                                   total.decodeSeconds > 0
-                                       ? double(std::max<int64_t>(total.generatedTokens - 1, 0)) /
-                                             total.decodeSeconds
-                                       : 0.0,
-                                   total.usedCache ? "KV cache" : "no KV cache",
-                                   double(total.kvCacheBytes) / (1 << 20),
-                                   double((*model)->weightBytes()) / (1 << 20), pool.numThreads());
-      if (!total.usedCache)
-        llvm::errs() << "note: no KV cache: "
-                     << ((*model)->notCacheableReason().empty() ? "disabled by --no-kv-cache"
-                                                                : (*model)->notCacheableReason())
-                     << "\n";
-    }
-    return 0;
-  }
-
-  auto t3 = Clock::now();
-  rt::Status st = session.forward(ins);
-  if (!st.ok())
-    return fail(st.message());
-  auto t4 = Clock::now();
   for (const std::string &spec : outputs) {
     auto [name, path] = llvm::StringRef(spec).split('=');
-    const rt::TensorView *v = session.output(name.str());
-    if (!v) {
-      std::string names;
-      for (auto &[n, id] : plan.outputs)
-        names += (names.empty() ? "" : ", ") + n;
-      return fail("the model has no output '" + name.str() + "' (it has: " + names + ")");
-    }
-    if (path.empty())
-      return fail("--output expects NAME=file.npy");
-    rt::Status ws = rt::writeNpy(path.str(), *v);
-    if (!ws.ok())
-      return fail(ws.message());
+    if (name.empty() || path.empty())
+      return fail("--output expects NAME=file.npy, got '" + spec + "'");
+    req.saveOutputs.emplace_back(name.str(), path.str());
   }
-  if (!quiet)
-    for (size_t i = 0; i < plan.outputs.size(); ++i)
-      summarize(llvm::outs(), plan.outputs[i].first, *session.output(i), lengths, showTop);
+  req.generate = generate;
+  req.sampling.topK = topK;
+  req.sampling.temperature = temperature;
+  req.sampling.seed = seed;
+  req.sampling.eosToken = eos;
+  req.sampling.forceNoCache = noCache;
+  req.showTop = showTop;
+  req.quiet = quiet;
+  req.timings = stats;
   if (stats)
-    llvm::errs() << llvm::format("compile %.3f s, load %.3f s, forward %.3f s, weights %.2f MiB, %u threads\n",
-                                 std::chrono::duration<double>(t1 - t0).count(),
-                                 std::chrono::duration<double>(t2 - t1).count(),
-                                 std::chrono::duration<double>(t4 - t3).count(),
-                                 double((*model)->weightBytes()) / (1 << 20), pool.numThreads());
+    std::cerr << llvm::formatv("compile {0:f3} s, load {1:f3} s\n",
+                               std::chrono::duration<double>(t1 - t0).count(),
+                               std::chrono::duration<double>(t2 - t1).count())
+                     .str();
+  rt::Status st = rtm::runRequest(*model, req, pool, std::cout, std::cerr);
+  std::cout.flush();
+  if (!st.ok())
+    return fail(st.message());
   return 0;
 }
 
