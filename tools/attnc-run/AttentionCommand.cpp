@@ -50,10 +50,12 @@ struct Options {
   int bench = 0, warmup = 3;
   int docs = 4;
   int device = 0;
+  bool largeLogits = false; // q ~ N(0, 5^2), k ~ N(0, 3^2)
+  bool evenDocs = false;    // documents of equal length (benchmarks)
 };
 
 const char *kUsage = "usage: attnc-run attention ARTIFACT [--b N] [--hq N] [--hk N] [--lq N] [--lk N] "
-                     "[--seed S] [--check] [--bench N] [--warmup N] [--docs N] [--device N]";
+                     "[--seed S] [--check] [--bench N] [--warmup N] [--docs N] [--even-docs] [--large-logits] [--device N]";
 
 int usage(const std::string &msg) {
   std::fprintf(stderr, "attnc-run: error: %s\n%s\n", msg.c_str(), kUsage);
@@ -115,12 +117,13 @@ std::vector<float> decode(ElemType t, const std::vector<uint8_t> &bytes) {
   return vals;
 }
 
-/// `docs` contiguous documents of random lengths over `len` positions.
-void documents(std::mt19937_64 &rng, int64_t len, int docs, int32_t *ids) {
+/// `docs` contiguous documents of random (or equal) lengths over `len`
+/// positions.
+void documents(std::mt19937_64 &rng, int64_t len, int docs, bool even, int32_t *ids) {
   std::vector<int64_t> cuts;
   std::uniform_int_distribution<int64_t> pos(1, std::max<int64_t>(len - 1, 1));
   for (int d = 1; d < docs; ++d)
-    cuts.push_back(pos(rng));
+    cuts.push_back(even ? d * len / docs : pos(rng));
   std::sort(cuts.begin(), cuts.end());
   int32_t id = 0;
   for (int64_t i = 0, c = 0; i < len; ++i) {
@@ -192,8 +195,8 @@ void makeInputs(const Artifact &a, const AttentionShape &s, const AuxExtents &e,
       f = sigma * normal(rng);
     return x;
   };
-  in.q = randn(qBytes(v, s) / elemSize(v.dtype), 1.f);
-  in.k = randn(kBytes(v, s) / elemSize(v.dtype), 1.f);
+  in.q = randn(qBytes(v, s) / elemSize(v.dtype), o.largeLogits ? 5.f : 1.f);
+  in.k = randn(kBytes(v, s) / elemSize(v.dtype), o.largeLogits ? 3.f : 1.f);
   in.v = randn(vBytes(v, s) / elemSize(v.dtype), 1.f);
   h.q = encode(v.dtype, in.q);
   h.k = encode(v.dtype, in.k);
@@ -219,13 +222,13 @@ void makeInputs(const Artifact &a, const AttentionShape &s, const AuxExtents &e,
   if (needs(AuxBuffer::QSegments)) {
     in.qSegments.resize(size_t(B * Lq));
     for (int64_t b = 0; b < B; ++b)
-      documents(rng, Lq, o.docs, &in.qSegments[size_t(b * Lq)]);
+      documents(rng, Lq, o.docs, o.evenDocs, &in.qSegments[size_t(b * Lq)]);
     h.ops.aux[unsigned(AuxBuffer::QSegments)] = in.qSegments.data();
   }
   if (needs(AuxBuffer::KvSegments)) {
     in.kvSegments.resize(size_t(B * Lk));
     for (int64_t b = 0; b < B; ++b)
-      documents(rng, Lk, o.docs, &in.kvSegments[size_t(b * Lk)]);
+      documents(rng, Lk, o.docs, o.evenDocs, &in.kvSegments[size_t(b * Lk)]);
     h.ops.aux[unsigned(AuxBuffer::KvSegments)] = in.kvSegments.data();
   }
   if (needs(AuxBuffer::Adjacency)) {
@@ -423,6 +426,10 @@ int runAttention(const std::vector<std::string> &args) {
         return usage("--seed needs a non-negative integer");
       o.seed = uint64_t(x);
       o.seedGiven = true;
+    } else if (a == "--even-docs") {
+      o.evenDocs = true;
+    } else if (a == "--large-logits") {
+      o.largeLogits = true;
     } else if (a == "--check") {
       o.check = true;
     } else if (a == "--bench") {

@@ -235,7 +235,10 @@ int attnc::runCudaCommand(int argc, char **argv) {
   };
   mlir::LogicalResult result =
       split ? mlir::splitAndProcessBuffer(std::move(buffer), chunkFn, out->os(), mlir::kDefaultSplitMarker,
-                                          mlir::kDefaultSplitMarker)
+                                          // Binary outputs are not separated.
+                                          emit == GpuEmit::Cuda || emit == GpuEmit::Ptx
+                                              ? mlir::kDefaultSplitMarker
+                                              : "")
             : chunkFn(std::move(buffer), out->os());
   if (mlir::failed(result))
     return 1;
