@@ -12,6 +12,7 @@
 #include "compiler/Codegen/CPU/KernelMetadata.h"
 #include "compiler/Codegen/CPU/Passes.h"
 #include "compiler/Registration.h"
+#include "runtime/cache/KernelCache.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -41,7 +42,9 @@
 #include "llvm/TargetParser/Host.h"
 
 #include <chrono>
+#include <map>
 #include <mutex>
+#include <optional>
 
 using namespace attnc;
 using namespace attnc::cpu;
@@ -207,29 +210,81 @@ std::string metadataJSON(const std::vector<rt::CpuKernelInfo> &infos) {
   return s;
 }
 
-/// Writes `data` to `path` atomically (temp file in the same directory, then
-/// rename), so concurrent compiles never see a torn file.
-llvm::Error writeAtomically(const std::string &path, llvm::StringRef data) {
-  llvm::SmallString<256> tmp;
-  int fd;
-  if (auto ec = llvm::sys::fs::createUniqueFile(path + ".tmp-%%%%%%%%", fd, tmp))
-    return makeError("cannot create a temporary file for '" + path + "': " + ec.message());
-  {
-    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os << data;
-    os.flush();
-    if (os.has_error()) {
-      os.clear_error();
-      llvm::sys::fs::remove(tmp);
-      return makeError("cannot write '" + tmp + "'");
-    }
-  }
-  if (auto ec = llvm::sys::fs::rename(tmp, path)) {
-    llvm::sys::fs::remove(tmp);
-    return makeError("cannot rename '" + tmp + "' to '" + path + "': " + ec.message());
-  }
-  return llvm::Error::success();
+/// Cache payload: u64 metadata length | metadata JSON | object file.
+rt::KernelBlob encodePayload(const std::string &json, llvm::StringRef object) {
+  rt::KernelBlob blob(8 + json.size() + object.size());
+  uint64_t n = json.size();
+  for (int i = 0; i < 8; ++i)
+    blob[i] = uint8_t(n >> (8 * i));
+  std::copy(json.begin(), json.end(), blob.begin() + 8);
+  std::copy(object.begin(), object.end(), blob.begin() + 8 + json.size());
+  return blob;
 }
+
+/// Splits a payload; false when it is not one (the cache already checked
+/// its integrity, so this only catches a different payload format).
+bool decodePayload(const rt::KernelBlob &blob, std::vector<rt::CpuKernelInfo> &infos,
+                   llvm::StringRef &object) {
+  if (blob.size() < 8)
+    return false;
+  uint64_t n = 0;
+  for (int i = 0; i < 8; ++i)
+    n |= uint64_t(blob[i]) << (8 * i);
+  if (n > blob.size() - 8)
+    return false;
+  llvm::StringRef json(reinterpret_cast<const char *>(blob.data()) + 8, n);
+  auto parsed = llvm::json::parse(json);
+  if (!parsed) {
+    llvm::consumeError(parsed.takeError());
+    return false;
+  }
+  auto *arr = parsed->getAsArray();
+  if (!arr || arr->empty())
+    return false;
+  for (const llvm::json::Value &v : *arr) {
+    auto info = mlir::attn::kernelInfoFromJSON(v);
+    if (!info) {
+      llvm::consumeError(info.takeError());
+      infos.clear();
+      return false;
+    }
+    infos.push_back(std::move(*info));
+  }
+  object = llvm::StringRef(reinterpret_cast<const char *>(blob.data()) + 8 + n, blob.size() - 8 - n);
+  return true;
+}
+
+/// One KernelCache per directory ("" = memory only) for the whole process,
+/// so that concurrent compiles of one kernel compile it once.
+struct CacheRegistry {
+  std::mutex mutex;
+  std::map<std::string, std::unique_ptr<rt::KernelCache>> caches;
+  rt::WarningHandler onWarning;
+
+  static CacheRegistry &get() {
+    static CacheRegistry r;
+    return r;
+  }
+  rt::KernelCache &cacheFor(const std::string &dir) {
+    std::lock_guard<std::mutex> lock(mutex);
+    std::unique_ptr<rt::KernelCache> &c = caches[dir];
+    if (!c) {
+      rt::KernelCacheOptions o;
+      o.directory = dir;
+      o.useDisk = !dir.empty();
+      o.onWarning = [this](const std::string &m) {
+        rt::WarningHandler h;
+        {
+          std::lock_guard<std::mutex> lock(mutex);
+          h = onWarning;
+        }
+        (h ? h : rt::defaultWarningHandler)(m);
+      };
+      c = std::make_unique<rt::KernelCache>(std::move(o));
+    }
+    return *c;
+  }
+};
 
 } // namespace
 
@@ -267,57 +322,42 @@ llvm::Expected<std::unique_ptr<KernelLibrary>> attnc::cpu::compile(llvm::StringR
   std::unique_ptr<KernelLibrary> lib(new KernelLibrary());
   lib->key = cacheKey(attnIR, options);
 
-  std::unique_ptr<llvm::MemoryBuffer> object;
-  std::string objPath, jsonPath;
-  if (!options.cacheDir.empty()) {
-    objPath = (llvm::Twine(options.cacheDir) + "/cpu-" + lib->key + ".o").str();
-    jsonPath = (llvm::Twine(options.cacheDir) + "/cpu-" + lib->key + ".json").str();
-    auto objBuf = llvm::MemoryBuffer::getFile(objPath, /*IsText=*/false,
-                                              /*RequiresNullTerminator=*/false);
-    auto jsonBuf = llvm::MemoryBuffer::getFile(jsonPath);
-    if (objBuf && jsonBuf) {
-      auto parsed = llvm::json::parse((*jsonBuf)->getBuffer());
-      bool ok = static_cast<bool>(parsed);
-      if (!parsed)
-        llvm::consumeError(parsed.takeError());
-      else if (auto *arr = parsed->getAsArray()) {
-        for (const llvm::json::Value &v : *arr) {
-          auto info = mlir::attn::kernelInfoFromJSON(v);
-          if (!info) {
-            llvm::consumeError(info.takeError());
-            ok = false;
-            break;
-          }
-          lib->infos.push_back(std::move(*info));
-        }
-      } else {
-        ok = false;
-      }
-      if (ok && !lib->infos.empty()) {
-        object = std::move(*objBuf);
-        lib->times.cacheHit = true;
-      } else {
-        lib->infos.clear(); // a damaged entry is recompiled and overwritten
-      }
+  // The cache (memory, then disk) or one compile per key process-wide.
+  // A hit touches no MLIR: the payload holds the object and the metadata.
+  rt::KernelCache &cache = CacheRegistry::get().cacheFor(options.cacheDir);
+  std::optional<llvm::Error> compileError;
+  bool compiled = false;
+  auto produce = [&]() -> rt::Result<rt::KernelBlob> {
+    compiled = true;
+    auto res = buildObject(attnIR, options, /*wantIR=*/false, lib->times);
+    if (!res) {
+      std::string msg = llvm::toString(res.takeError());
+      compileError = makeError(msg);
+      return rt::invalidArgument(msg);
     }
+    return encodePayload(metadataJSON(res->infos), res->object->getBuffer());
+  };
+  rt::Result<rt::KernelBlobRef> blob = cache.getOrCompute(lib->key, produce);
+  if (!blob.ok()) {
+    if (compileError)
+      return std::move(*compileError);
+    return makeError(blob.status().message()); // a concurrent compile of this key failed
   }
-
-  if (!object) {
+  llvm::StringRef object;
+  if (!decodePayload(**blob, lib->infos, object)) {
+    // Valid entry, foreign payload (e.g. an older format): rebuild it.
+    rt::defaultWarningHandler("kernel cache entry " + lib->key + " has an unknown payload; recompiling");
     auto res = buildObject(attnIR, options, /*wantIR=*/false, lib->times);
     if (!res)
       return res.takeError();
-    object = std::move(res->object);
-    lib->infos = std::move(res->infos);
-    if (!options.cacheDir.empty()) {
-      if (auto ec = llvm::sys::fs::create_directories(options.cacheDir))
-        return makeError("cannot create the kernel cache directory '" + options.cacheDir +
-                         "': " + ec.message());
-      if (auto err = writeAtomically(objPath, object->getBuffer()))
-        return std::move(err);
-      if (auto err = writeAtomically(jsonPath, metadataJSON(lib->infos)))
-        return std::move(err);
-    }
+    rt::Status st = cache.store(lib->key, encodePayload(metadataJSON(res->infos), res->object->getBuffer()));
+    (void)st;
+    blob = cache.lookup(lib->key);
+    compiled = true;
+    if (!blob.ok() || !decodePayload(**blob, lib->infos, object))
+      return makeError("the kernel cache cannot hold kernel " + lib->key);
   }
+  lib->times.cacheHit = !compiled;
 
   auto t0 = std::chrono::steady_clock::now();
   auto jit = llvm::orc::LLJITBuilder().create();
@@ -329,8 +369,7 @@ llvm::Expected<std::unique_ptr<KernelLibrary>> attnc::cpu::compile(llvm::StringR
   if (!gen)
     return gen.takeError();
   (*jit)->getMainJITDylib().addGenerator(std::move(*gen));
-  if (auto err = (*jit)->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(
-          object->getBuffer(), object->getBufferIdentifier())))
+  if (auto err = (*jit)->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(object, "attnc-kernels.o")))
     return std::move(err);
   for (const auto &info : lib->infos) {
     auto sym = (*jit)->lookup("_mlir_ciface_" + info.name);
@@ -359,4 +398,21 @@ attnc::cpu::emitObject(llvm::StringRef attnIR, const JITOptions &options) {
   if (!res)
     return res.takeError();
   return std::move(res->object);
+}
+
+void attnc::cpu::setCacheWarningHandler(std::function<void(const std::string &)> handler) {
+  CacheRegistry &r = CacheRegistry::get();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  r.onWarning = std::move(handler);
+}
+
+rt::KernelCacheStats attnc::cpu::cacheStats(const std::string &cacheDir) {
+  return CacheRegistry::get().cacheFor(cacheDir).stats();
+}
+
+void attnc::cpu::clearMemoryCache() {
+  CacheRegistry &r = CacheRegistry::get();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  for (auto &[dir, cache] : r.caches)
+    cache->clearMemory();
 }

@@ -2,10 +2,13 @@
 //
 // The CPU back end's driver: attn IR text -> (attn-cpu-pipeline) -> LLVM IR
 // -> O3 for the host CPU -> an object file, loaded with ORC's LLJIT. Objects
-// and their kernel metadata (JSON) are stored in a disk cache keyed by the
-// SHA-256 of everything that determines the code (IR, options, target CPU
-// and features, ABI, attnc and LLVM versions); a warm hit loads the object
-// and skips MLIR entirely.
+// and their kernel metadata (JSON) go through the runtime's KernelCache
+// (runtime/cache: memory + disk, atomic entries with an integrity header,
+// one compile per key across threads), keyed by the SHA-256 (llvm::SHA256)
+// of everything that determines the code (IR, options, target CPU and
+// features, ABI, attnc and LLVM versions); a warm hit loads the object and
+// does no MLIR work at all. One KernelCache per directory serves the whole
+// process.
 //
 // Used by the public API (compiler/API/attnc.h) and `attnc run`.
 //
@@ -13,6 +16,7 @@
 #ifndef ATTNC_COMPILER_CODEGEN_CPU_JIT_H
 #define ATTNC_COMPILER_CODEGEN_CPU_JIT_H
 
+#include "runtime/cache/KernelCache.h"
 #include "runtime/cpu/KernelABI.h"
 #include "runtime/cpu/KernelInfo.h"
 
@@ -20,6 +24,7 @@
 #include "llvm/Support/Error.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,7 +36,7 @@ class LLJIT;
 namespace attnc::cpu {
 
 struct JITOptions {
-  /// Disk cache directory; empty disables the cache.
+  /// Disk cache directory; empty keeps the cache in memory only.
   std::string cacheDir;
   /// f32 lanes per vector; 0 picks the host's.
   int64_t vectorWidth = 0;
@@ -75,6 +80,14 @@ llvm::Expected<std::string> emitLLVMIR(llvm::StringRef attnIR, const JITOptions 
 /// The object file compile() would load.
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> emitObject(llvm::StringRef attnIR,
                                                                const JITOptions &options);
+
+/// Where the kernel cache reports corrupt entries and write failures
+/// (default: "attnc: warning: ..." on stderr). For tests and tools.
+void setCacheWarningHandler(std::function<void(const std::string &)> handler);
+/// Counters of the process-wide cache of `cacheDir` ("" = memory only).
+rt::KernelCacheStats cacheStats(const std::string &cacheDir);
+/// Forgets the in-memory copies of every cache (disk entries stay).
+void clearMemoryCache();
 
 /// The cache key of `attnIR` under `options` on this host (hex SHA-256).
 std::string cacheKey(llvm::StringRef attnIR, const JITOptions &options);
