@@ -5,6 +5,7 @@
 # Compiles, into OUT:
 #   numerics/<test>/NAME.attnc-gpu  every function of test/cuda/gpu-numerics-*.mlir
 #                                   (plus numerics/<test>/simt/ for --kernel=simt runs)
+#                                   and every kernel of test/cuda/gpu-numerics-*.attn
 #   manifest-numerics.txt           "<artifact> <attnc-run args>" per RUN line of those
 #                                   tests, for bench/gpu/run_manifest.py
 #   bench/NAME.attnc-gpu            every function of bench/gpu/kernels.mlir
@@ -53,15 +54,20 @@ times=$out/compile-times.txt
 compile() { # FILE DIR [extra attnc flags...]
   local file=$1 dir=$2; shift 2
   mkdir -p "$dir"
-  "$attnc" cuda "$file" --split-input-file --emit=artifact --arch="$arch" --artifact-dir="$dir" \
-    --report-compile-time "$@" -o /dev/null 2>> "$times.log"
+  if [[ $file == *.attn ]]; then # a kernel spec: the whole pipeline
+    "$attnc" "$file" --target=cuda --emit=artifact --arch="$arch" --artifact-dir="$dir" \
+      --report-compile-time "$@" -o /dev/null 2>> "$times.log"
+  else # tiled MLIR
+    "$attnc" cuda "$file" --split-input-file --emit=artifact --arch="$arch" --artifact-dir="$dir" \
+      --report-compile-time "$@" -o /dev/null 2>> "$times.log"
+  fi
 }
 
 if [[ $only != bench ]]; then
   manifest=$out/manifest-numerics.txt
   : > "$manifest"
-  for test in "$root"/test/cuda/gpu-numerics-*.mlir; do
-    name=$(basename "$test" .mlir)
+  for test in "$root"/test/cuda/gpu-numerics-*.mlir "$root"/test/cuda/gpu-numerics-*.attn; do
+    name=$(basename "${test%.*}")
     compile "$test" "$out/numerics/$name"
     if grep -q -- '--kernel=simt' "$test"; then
       compile "$test" "$out/numerics/$name/simt" --kernel=simt

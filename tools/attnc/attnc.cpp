@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tools/attnc/Commands.h"
+#include "tools/attnc/CudaTarget.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/InitLLVM.h"
@@ -51,5 +52,7 @@ int main(int argc, char **argv) {
       return c.run(argc - 1, argv + 1);
     }
   }
+  if (attnc::selectsCudaTarget(argc, argv))
+    return attnc::runCudaTargetCommand(argc, argv);
   return attnc::runCompileCommand(argc, argv);
 }
