@@ -138,6 +138,7 @@ void printGeneration(std::ostream &os, const std::vector<std::vector<int32_t>> &
 
 #include "runtime/core/Npy.h"
 #include "runtime/cpu/ThreadPool.h"
+#include "runtime/model/Kernels.h"
 
 #include <chrono>
 
@@ -246,13 +247,13 @@ Status runRequest(const std::shared_ptr<const Model> &model, const RunRequest &r
                         : 0.0;
       std::snprintf(buf, sizeof(buf),
                     "prefill %.3f s (%lld tokens, %.1f tokens/s), decode %.3f s (%lld tokens, "
-                    "%.2f tokens/s), %s (%.2f MiB), weights %.2f MiB, %u threads\n",
+                    "%.2f tokens/s), %s (%.2f MiB), weights %.2f MiB, %u threads, %s\n",
                     total.prefillSeconds, (long long)total.promptTokens,
                     total.prefillSeconds > 0 ? double(total.promptTokens) / total.prefillSeconds : 0.0,
                     total.decodeSeconds, (long long)total.generatedTokens, rate,
                     total.usedCache ? "with KV cache" : "no KV cache",
                     double(total.kvCacheBytes) / (1 << 20), double(model->weightBytes()) / (1 << 20),
-                    pool.numThreads());
+                    pool.numThreads(), blasDescription().c_str());
       err << buf;
       if (!total.usedCache)
         err << "note: no KV cache: "
@@ -280,9 +281,10 @@ Status runRequest(const std::shared_ptr<const Model> &model, const RunRequest &r
     for (size_t i = 0; i < plan.outputs.size(); ++i)
       printOutputSummary(out, plan.outputs[i].first, *session.output(i), lengths, req.showTop);
   if (req.timings) {
-    std::snprintf(buf, sizeof(buf), "forward %.3f s, weights %.2f MiB, %u threads\n",
+    std::snprintf(buf, sizeof(buf), "forward %.3f s, weights %.2f MiB, %u threads, %s\n",
                   std::chrono::duration<double>(t1 - t0).count(),
-                  double(model->weightBytes()) / (1 << 20), pool.numThreads());
+                  double(model->weightBytes()) / (1 << 20), pool.numThreads(),
+                  blasDescription().c_str());
     err << buf;
   }
   return Status::success();

@@ -20,6 +20,8 @@
 #include <chrono>
 #include <climits>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <set>
@@ -419,7 +421,23 @@ struct Session::Impl {
   std::vector<std::pair<std::string, HostTensor>> savedInputs;
   HostTensor streamTokens, streamLengths, logitsRow;
 
+  // ATTNC_PROFILE=1: seconds per step kind, printed when the session ends.
+  bool profile = std::getenv("ATTNC_PROFILE") != nullptr;
+  double stepSeconds[32] = {0};
+
   Impl(std::shared_ptr<const Model> m, ThreadPool &p) : model(std::move(m)), pool(p) {}
+  ~Impl() {
+    if (!profile)
+      return;
+    double total = 0;
+    for (double t : stepSeconds)
+      total += t;
+    std::fprintf(stderr, "attnc profile: %.3f s in steps\n", total);
+    for (int k = 0; k <= int(StepKind::Attention); ++k)
+      if (stepSeconds[k] > 0)
+        std::fprintf(stderr, "  %-12s %8.3f s  %5.1f%%\n", stepKindName(StepKind(k)), stepSeconds[k],
+                     100.0 * stepSeconds[k] / total);
+  }
 
   const Plan &plan() const { return model->plan_; }
 
@@ -781,7 +799,11 @@ struct Session::Impl {
           ATTNC_RT_RETURN_IF_ERROR(checkDeclared(si, ri, shapes[ri]));
         ATTNC_RT_ASSIGN_OR_RETURN(res[ri], acquire(id, p.values[id].dtype, shapes[ri]));
       }
+      auto stepStart = std::chrono::steady_clock::now();
       Status st = runStep(si, mode, res);
+      if (profile)
+        stepSeconds[size_t(s.kind)] +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - stepStart).count();
       if (!st.ok())
         return st.code() == StatusCode::InvalidArgument || st.code() == StatusCode::Unsupported
                    ? st.withContext(p.describeStep(si))

@@ -126,6 +126,14 @@ bool haveBlas() {
 #endif
 }
 
+std::string blasDescription() {
+#ifdef ATTNC_HAVE_CBLAS
+  return std::string("OpenBLAS (") + openblas_get_corename() + " kernels)";
+#else
+  return "built-in loops (no BLAS)";
+#endif
+}
+
 void setBlasThreads(int n) {
 #ifdef ATTNC_HAVE_CBLAS
   if (n > 0)

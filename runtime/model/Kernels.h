@@ -40,6 +40,8 @@ Status linear(const TensorView &x, const TensorView &w, const TensorView *bias,
               const TensorView &y, ThreadPool &pool);
 /// True when linear() uses cblas_sgemm (the runtime found OpenBLAS).
 bool haveBlas();
+/// "OpenBLAS (Haswell kernels)" or "built-in loops", for --timings.
+std::string blasDescription();
 /// Threads OpenBLAS may use (match the runtime's pool; OpenBLAS otherwise
 /// starts one per core no matter what ATTNC_NUM_THREADS says).
 void setBlasThreads(int n);

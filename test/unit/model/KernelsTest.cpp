@@ -50,6 +50,13 @@ TEST(ModelKernels, LinearMatchesFloat64WithAndWithoutBias) {
   }
 }
 
+TEST(ModelKernels, UsesBlasWhenTheBuildFoundIt) {
+#ifdef ATTNC_EXPECT_BLAS
+  EXPECT_TRUE(haveBlas()) << "CMake found OpenBLAS but linear() does not use it";
+#endif
+  EXPECT_FALSE(blasDescription().empty());
+}
+
 TEST(ModelKernels, LinearRejectsMismatchedWeight) {
   std::mt19937_64 rng(1);
   HostTensor x = randn({2, 8}, rng), w = randn({4, 9}, rng), y = poisoned({2, 4});
