@@ -38,6 +38,9 @@ int runCudaCommand(int argc, char **argv);
 int runRunCommand(int argc, char **argv);
 int runKernelRunCommand(int argc, char **argv) __attribute__((weak));
 
+/// `attnc import-hf config.json -o model.attn` (HFImport.cpp).
+int runImportHFCommand(int argc, char **argv);
+
 /// `attnc weights SPEC -o w.safetensors` (WeightsCommand.cpp).
 int runWeightsCommand(int argc, char **argv);
 
