@@ -25,7 +25,7 @@
 #include "runtime/model/Driver.h"
 #include "runtime/model/Kernels.h"
 #include "runtime/model/WeightFile.h"
-#include "tools/attnc/HFImport.h"
+#include "compiler/API/HFWeights.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"

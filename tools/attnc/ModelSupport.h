@@ -8,6 +8,8 @@
 #ifndef ATTNC_TOOLS_ATTNC_MODELSUPPORT_H
 #define ATTNC_TOOLS_ATTNC_MODELSUPPORT_H
 
+#include "compiler/API/ModelLoading.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -19,16 +21,6 @@ class SourceMgr;
 } // namespace llvm
 
 namespace attnc {
-
-/// Loads a .attn spec (through the frontend) or, for `.mlir` files, attn
-/// MLIR. Diagnostics go to the context's handler; null on failure.
-/// `overrides` ("layers=2", "d_model=64") replace the value of every
-/// `key = value` setting with that key in a .attn file before it is parsed,
-/// so that CI and demos can run small versions of full-size examples; a key
-/// that the file never sets is an error.
-mlir::OwningOpRef<mlir::ModuleOp> loadModelModule(llvm::StringRef path, mlir::MLIRContext &ctx,
-                                                  llvm::SourceMgr &sourceMgr,
-                                                  llvm::ArrayRef<std::string> overrides = {});
 
 /// True when `module` defines a model function (`@forward`).
 bool hasModelFunction(mlir::ModuleOp module);
