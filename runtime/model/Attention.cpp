@@ -232,17 +232,43 @@ float *rowPtrMut(const TensorView &t, int64_t b, int64_t h, int64_t l) {
   return t.dataAs<float>() + t.offsetOf(idx);
 }
 
+/// s[j] = scale * sum_d q[d] * kt[d * ldk + j] for j < n: with K transposed
+/// the inner loop runs over keys, a broadcast FMA with no reduction, which
+/// vectorises to the widest unit the CPU has (one clone per ISA).
+__attribute__((target_clones("avx512f", "avx2", "default"))) void
+scoresFromKt(const float *q, const float *kt, int64_t ldk, int64_t n, int64_t d, float scale,
+             float *s) {
+  for (int64_t j = 0; j < n; ++j)
+    s[j] = 0.0f;
+  for (int64_t e = 0; e < d; ++e) {
+    float qe = q[e] * scale;
+    const float *kr = kt + e * ldk;
+    for (int64_t j = 0; j < n; ++j)
+      s[j] += qe * kr[j];
+  }
+}
+
+/// o[0, dv) += p * v for one probability (the PV inner loop).
+__attribute__((target_clones("avx512f", "avx2", "default"))) void
+axpyRow(float p, const float *v, float *o, int64_t dv) {
+  for (int64_t e = 0; e < dv; ++e)
+    o[e] += p * v[e];
+}
+
 /// Scores of row i for keys [lo, hi) into s[0, hi - lo): scaled, modified,
-/// masked (-inf). Returns false when no key in the range is visible.
+/// masked (-inf). Returns false when no key in the range is visible. `kt`,
+/// when given, is K of head kh transposed ([D, Lk], leading dimension Lk).
 bool rowScores(const Ctx &c, int64_t b, int64_t h, int64_t kh, int64_t i,
                int64_t lo, int64_t hi, bool exact, const TensorView &k,
-               float *s) {
+               float *s, const float *kt = nullptr) {
   const float *qrow = rowPtr(c.q, b, h, i);
   int64_t d = c.q.dim(3);
   bool any = false;
   bool hasMods = !c.spec.modifiers.empty();
+  if (kt)
+    scoresFromKt(qrow, kt + lo, c.lk, hi - lo, d, c.scale, s);
   for (int64_t j = lo; j < hi; ++j) {
-    float v = c.scale * dot(qrow, rowPtr(k, b, kh, j), d);
+    float v = kt ? s[j - lo] : c.scale * dot(qrow, rowPtr(k, b, kh, j), d);
     if (hasMods)
       v = applyModifiers(c, b, h, i, j, qrow, v);
     if (!exact && !visible(c.spec.mask, c, b, h, i, j))
@@ -439,6 +465,18 @@ Status attentionForward(const AttentionSpec &spec, const TensorView &q,
   Ctx c{spec, aux, q, lq, lk, spec.bottomRight ? lk - lq : 0, spec.scale};
   const int64_t rowsPerTask = 8;
   int64_t qBlocks = (lq + rowsPerTask - 1) / rowsPerTask;
+  // K transposed per (batch, kv head), shared by the query heads of a group.
+  int64_t hk = k.dim(1), d = q.dim(3);
+  std::vector<float> kt(size_t(batch * hk * d * lk));
+  pool.parallelFor(0, batch * hk, 1, [&](int64_t bb, int64_t be) {
+    for (int64_t bh = bb; bh < be; ++bh)
+      for (int64_t j = 0; j < lk; ++j) {
+        const float *kr = rowPtr(k, bh / hk, bh % hk, j);
+        float *dst = kt.data() + bh * d * lk + j;
+        for (int64_t e = 0; e < d; ++e)
+          dst[e * lk] = kr[e];
+      }
+  });
   pool.parallelFor(0, batch * hq * qBlocks, 1, [&](int64_t tb, int64_t te) {
     std::vector<float> s(size_t(std::max<int64_t>(lk, 1)));
     for (int64_t t = tb; t < te; ++t) {
@@ -451,7 +489,8 @@ Status attentionForward(const AttentionSpec &spec, const TensorView &q,
         int64_t lo, hi;
         bool exact;
         rowBand(c, b, i, lo, hi, exact);
-        if (lo < hi && rowScores(c, b, h, h / g, i, lo, hi, exact, k, s.data())) {
+        const float *ktHead = kt.data() + (b * hk + h / g) * d * lk;
+        if (lo < hi && rowScores(c, b, h, h / g, i, lo, hi, exact, k, s.data(), ktHead)) {
           float mx = kNegInf;
           for (int64_t j = 0; j < hi - lo; ++j)
             mx = std::max(mx, s[j]);
@@ -461,9 +500,7 @@ Status attentionForward(const AttentionSpec &spec, const TensorView &q,
               continue;
             float p = std::exp(s[j] - mx);
             sum += p;
-            const float *vr = rowPtr(v, b, h / g, lo + j);
-            for (int64_t e = 0; e < dv; ++e)
-              orow[e] += p * vr[e];
+            axpyRow(p, rowPtr(v, b, h / g, lo + j), orow, dv);
           }
           float inv = 1.0f / sum;
           for (int64_t e = 0; e < dv; ++e)

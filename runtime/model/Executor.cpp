@@ -706,6 +706,10 @@ struct Session::Impl {
       }
       if (pos > 0 && !lse)
         return attentionDecode(spec, q, k, v, aux, out, pool);
+      // The prefill is the op as compiled (Lq == Lk): its JIT kernel applies,
+      // reading K/V from the cache.
+      if (pos == 0 && model->kernels_[si])
+        return model->kernels_[si](s, q, k, v, aux, out, lse);
       return attentionForward(spec, q, k, v, aux, out, lse, pool);
     }
     if (model->kernels_[si])

@@ -118,6 +118,50 @@ bool parseActivation(const std::string &name, Activation &out) {
   return false;
 }
 
+namespace {
+/// y[j] = bias[j] + w[j] . x for rows [j0, j1): the decode GEMV. Rows are
+/// independent dot products over contiguous weight rows, so the loop streams
+/// the weights once at full memory bandwidth; 4 rows at a time share the
+/// loads of x.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void
+gemvRows(const float *x, const float *w, const float *bias, float *y, int64_t k, int64_t j0,
+         int64_t j1) {
+  int64_t j = j0;
+  for (; j + 4 <= j1; j += 4) {
+    const float *w0 = w + j * k, *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
+    float a0[16] = {0}, a1[16] = {0}, a2[16] = {0}, a3[16] = {0};
+    int64_t i = 0;
+    for (; i + 16 <= k; i += 16)
+      for (int t = 0; t < 16; ++t) {
+        float xv = x[i + t];
+        a0[t] += w0[i + t] * xv;
+        a1[t] += w1[i + t] * xv;
+        a2[t] += w2[i + t] * xv;
+        a3[t] += w3[i + t] * xv;
+      }
+    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (; i < k; ++i) {
+      s0 += w0[i] * x[i];
+      s1 += w1[i] * x[i];
+      s2 += w2[i] * x[i];
+      s3 += w3[i] * x[i];
+    }
+    for (int t = 0; t < 16; ++t) {
+      s0 += a0[t];
+      s1 += a1[t];
+      s2 += a2[t];
+      s3 += a3[t];
+    }
+    y[j] = s0 + (bias ? bias[j] : 0.0f);
+    y[j + 1] = s1 + (bias ? bias[j + 1] : 0.0f);
+    y[j + 2] = s2 + (bias ? bias[j + 2] : 0.0f);
+    y[j + 3] = s3 + (bias ? bias[j + 3] : 0.0f);
+  }
+  for (; j < j1; ++j)
+    y[j] = dot(x, w + j * k, k) + (bias ? bias[j] : 0.0f);
+}
+} // namespace
+
 bool haveBlas() {
 #ifdef ATTNC_HAVE_CBLAS
   return true;
@@ -175,6 +219,14 @@ Status linear(const TensorView &x, const TensorView &w, const TensorView *bias,
   float *yp = y.dataAs<float>();
   if (m == 0 || n == 0)
     return Status::success();
+  if (m == 1) {
+    // Decoding: one row. Our own GEMV on the runtime pool streams the
+    // weights at memory bandwidth and avoids OpenBLAS's thread hand-off.
+    pool.parallelFor(0, (n + 63) / 64, 1, [&](int64_t b, int64_t e) {
+      gemvRows(xp, wp, bp, yp, k, b * 64, std::min(n, e * 64));
+    });
+    return Status::success();
+  }
   if (k == 0) {
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j)
@@ -193,11 +245,7 @@ Status linear(const TensorView &x, const TensorView &w, const TensorView *bias,
         std::memset(yp + i * n, 0, sizeof(float) * size_t(n));
     }
   });
-  if (m == 1)
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, int(n), int(k), 1.0f, wp, int(k),
-                xp, 1, 1.0f, yp, 1);
-  else
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(m), int(n),
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(m), int(n),
                 int(k), 1.0f, xp, int(k), wp, int(k), 1.0f, yp, int(n));
 #else
   linearNaive(xp, wp, bp, yp, m, n, k, pool);
@@ -267,14 +315,71 @@ Status rmsNorm(const TensorView &x, const TensorView &gamma, float eps,
   return Status::success();
 }
 
+namespace {
+
+/// exp(x) to ~2 ulp (Cephes' expf polynomial on x - n ln2, times 2^n built
+/// in the exponent bits): plain arithmetic, so loops using it vectorise,
+/// where calls to libm's expf/tanhf would run one element at a time.
+inline float vexp(float x) {
+  x = std::min(88.3762626647949f, std::max(-87.3365478515625f, x));
+  float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f; // round
+  float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  int32_t bits = (int32_t(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof(scale));
+  return p * scale;
+}
+
+/// y = act(x) (* up, when given) over [0, n), one clone per ISA.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void
+activationRange(Activation kind, const float *x, const float *up, float *y, int64_t n) {
+  switch (kind) {
+  case Activation::GELUTanh:
+    for (int64_t i = 0; i < n; ++i) {
+      float v = x[i];
+      float u = 0.79788456080286536f * (v + 0.044715f * v * v * v);
+      // 0.5 (1 + tanh u) = 1 / (1 + exp(-2u)).
+      float g = v / (1.0f + vexp(-2.0f * u));
+      y[i] = up ? g * up[i] : g;
+    }
+    return;
+  case Activation::SiLU:
+    for (int64_t i = 0; i < n; ++i) {
+      float g = x[i] / (1.0f + vexp(-x[i]));
+      y[i] = up ? g * up[i] : g;
+    }
+    return;
+  case Activation::ReLU:
+    for (int64_t i = 0; i < n; ++i) {
+      float g = x[i] > 0 ? x[i] : 0.0f;
+      y[i] = up ? g * up[i] : g;
+    }
+    return;
+  case Activation::GELU:
+    for (int64_t i = 0; i < n; ++i) {
+      float g = applyAct(Activation::GELU, x[i]);
+      y[i] = up ? g * up[i] : g;
+    }
+    return;
+  }
+}
+
+} // namespace
+
 Status activation(const TensorView &x, Activation kind, const TensorView &y,
                   ThreadPool &pool) {
   ATTNC_RT_RETURN_IF_ERROR(requireSameShape(x, y, "activation"));
   const float *xp = x.dataAs<float>();
   float *yp = y.dataAs<float>();
   pool.parallelFor(0, x.numElements(), 1 << 14, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i)
-      yp[i] = applyAct(kind, xp[i]);
+    activationRange(kind, xp + b, nullptr, yp + b, e - b);
   });
   return Status::success();
 }
@@ -286,8 +391,7 @@ Status glu(const TensorView &gate, const TensorView &up, Activation kind,
   const float *g = gate.dataAs<float>(), *u = up.dataAs<float>();
   float *yp = y.dataAs<float>();
   pool.parallelFor(0, gate.numElements(), 1 << 14, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i)
-      yp[i] = applyAct(kind, g[i]) * u[i];
+    activationRange(kind, g + b, u + b, yp + b, e - b);
   });
   return Status::success();
 }
