@@ -159,6 +159,30 @@ private:
   void vstore(Value v, Value mem, Value idx) { vector::StoreOp::create(b, v, mem, ValueRange{idx}); }
   Value param(int p) { return params[p]; }
   Value aux(unsigned slot) { return auxArgs[slot]; }
+  /// exp(x) for the softmax's arguments, which are <= 0 or -inf (a score
+  /// minus the running max). Cheaper than the general approximation that
+  /// attn-approximate-math would apply (14 vector ops instead of ~22, which
+  /// was 8-12% of the kernel's time at D = 128/64): 2^n comes from the bits
+  /// of x*log2(e) + (1.5*2^23 + 127), whose low mantissa bits are then n+127,
+  /// and e^r, |r| <= ln(2)/2, is its degree-6 Taylor polynomial (truncation
+  /// error < 1.2e-7 relative, about 1 ulp). Below -87 the result is exactly 0
+  /// (so a -inf score contributes nothing and a fully masked row keeps a
+  /// zero sum); the formula also holds for x up to 88.
+  Value expNonPositive(Value x) {
+    constexpr double kMagic = 12582912.0 + 127.0;
+    Value xc = arith::MaximumFOp::create(b, x, splatF(-87.0));
+    Value j = vector::FMAOp::create(b, xc, splatF(1.4426950408889634), splatF(kMagic));
+    Value n = arith::SubFOp::create(b, j, splatF(kMagic));
+    Value r = vector::FMAOp::create(b, n, splatF(-0.69314718055994531), xc);
+    Value p = splatF(1.0 / 720.0);
+    for (double c : {1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0})
+      p = vector::FMAOp::create(b, p, r, splatF(c));
+    Value bits = arith::BitcastOp::create(b, vi, j);
+    Value scale = arith::BitcastOp::create(b, vf, arith::ShLIOp::create(b, bits, splatI(23)));
+    Value e = arith::MulFOp::create(b, p, scale);
+    Value under = arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, x, splatF(-87.0));
+    return sel(under, splatF(0.0), e);
+  }
   /// base[offset + indices[lane]] for valid rows, `0` elsewhere.
   Value gather(Value base, Value offset, Value indices, VectorType resultType) {
     Value zero = arith::ConstantOp::create(
@@ -473,7 +497,7 @@ SmallVector<Value> KernelEmitter::emitKeyTile(Value kt, bool withMask, ValueRang
     // keeps exp(-inf - m) = 0 rather than NaN.
     Value isInf = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, mNew[rc], splatF(negInf));
     mSafe.push_back(sel(isInf, splatF(0.0), mNew[rc]));
-    alpha.push_back(math::ExpOp::create(b, arith::SubFOp::create(b, mOld[rc], mSafe[rc])));
+    alpha.push_back(expNonPositive(arith::SubFOp::create(b, mOld[rc], mSafe[rc])));
   }
   SmallVector<Value> zeros(ks.rowVecs, splatF(0.0));
   auto sumLoop = scf::ForOp::create(
@@ -481,7 +505,7 @@ SmallVector<Value> KernelEmitter::emitKeyTile(Value kt, bool withMask, ValueRang
         SmallVector<Value> next;
         for (int64_t rc = 0; rc < ks.rowVecs; ++rc) {
           Value idx = add(mul(j, cIdx(ks.qTile)), cIdx(rc * ks.lanes));
-          Value p = math::ExpOp::create(b, arith::SubFOp::create(b, vload(pT, idx), mSafe[rc]));
+          Value p = expNonPositive(arith::SubFOp::create(b, vload(pT, idx), mSafe[rc]));
           vstore(p, pT, idx);
           next.push_back(arith::AddFOp::create(b, acc[rc], p));
         }
