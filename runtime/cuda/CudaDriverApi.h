@@ -74,6 +74,17 @@ enum CUjit_option : int {
   CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6,
 };
 
+// cuTensorMapEncodeTiled's enums (the values the Hopper kernel's TMA
+// descriptors use; cuda.h's CUtensorMap* enums).
+enum CUtensorMapDataType : int {
+  CU_TENSOR_MAP_DATA_TYPE_FLOAT16 = 6,
+  CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 = 9,
+};
+enum CUtensorMapInterleave : int { CU_TENSOR_MAP_INTERLEAVE_NONE = 0 };
+enum CUtensorMapSwizzle : int { CU_TENSOR_MAP_SWIZZLE_128B = 3 };
+enum CUtensorMapL2promotion : int { CU_TENSOR_MAP_L2_PROMOTION_L2_256B = 3 };
+enum CUtensorMapFloatOOBfill : int { CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE = 0 };
+
 constexpr unsigned CU_STREAM_NON_BLOCKING = 0x1;
 constexpr unsigned CU_EVENT_DEFAULT = 0x0;
 
@@ -131,11 +142,26 @@ constexpr unsigned CU_EVENT_DEFAULT = 0x0;
     (float *, CUevent, CUevent))                                               \
   X(cuEventDestroy, "cuEventDestroy_v2", CUresult, (CUevent))
 
-/// Resolved entry points; filled by Driver::load, all non-null afterwards.
+// Entry points the runtime can do without: a driver that lacks them still
+// loads, and the member stays null (callers check). cuTensorMapEncodeTiled
+// (CUDA 12.0+) builds the TMA descriptors of the Hopper kernel; without it
+// the launcher passes over wgmma_sm90 images. `tensorMap` is a 128-byte,
+// 64-byte aligned CUtensorMap (rt::gpu's AttncTensorMap).
+#define ATTNC_CUDA_DRIVER_OPTIONAL_FUNCTIONS(X)                                \
+  X(cuTensorMapEncodeTiled, "cuTensorMapEncodeTiled", CUresult,                \
+    (void *tensorMap, CUtensorMapDataType, unsigned rank, void *globalAddress, \
+     const unsigned long long *globalDim,                                      \
+     const unsigned long long *globalStrides, const unsigned *boxDim,          \
+     const unsigned *elementStrides, CUtensorMapInterleave, CUtensorMapSwizzle, \
+     CUtensorMapL2promotion, CUtensorMapFloatOOBfill))
+
+/// Resolved entry points; filled by Driver::load, all non-null afterwards
+/// except the optional ones.
 struct DriverApi {
 #define ATTNC_CUDA_DECLARE_MEMBER(member, symbol, ret, params)                 \
   ret(*member) params = nullptr;
   ATTNC_CUDA_DRIVER_FUNCTIONS(ATTNC_CUDA_DECLARE_MEMBER)
+  ATTNC_CUDA_DRIVER_OPTIONAL_FUNCTIONS(ATTNC_CUDA_DECLARE_MEMBER)
 #undef ATTNC_CUDA_DECLARE_MEMBER
 };
 

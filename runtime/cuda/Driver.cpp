@@ -100,6 +100,11 @@ Result<std::shared_ptr<Driver>> Driver::load(const std::string &library) {
     missing += std::string(missing.empty() ? "" : ", ") + symbol;
   ATTNC_CUDA_DRIVER_FUNCTIONS(ATTNC_CUDA_RESOLVE)
 #undef ATTNC_CUDA_RESOLVE
+#define ATTNC_CUDA_RESOLVE_OPTIONAL(member, symbol, ret, params)               \
+  driver->api_.member =                                                        \
+      reinterpret_cast<ret(*) params>(::dlsym(handle, symbol));
+  ATTNC_CUDA_DRIVER_OPTIONAL_FUNCTIONS(ATTNC_CUDA_RESOLVE_OPTIONAL)
+#undef ATTNC_CUDA_RESOLVE_OPTIONAL
   if (!missing.empty()) {
     ::dlclose(handle);
     return unavailable("'" + lib + "' lacks CUDA driver functions (" +

@@ -18,6 +18,8 @@
 // CAUSAL: artifact 'causal' (kernel ABI 1, attnc {{.*}}, nvrtc {{[0-9.]+}})
 // CAUSAL-NEXT: variant: bf16 d=128 dv=128 tile=128x64 band hi=0 scale=0.0883883461 mask=causal(0) mods=
 // CAUSAL-NEXT: static dims: b=? hq=8 hk=2 lq=? lk=?
+// sm_90a gets the Hopper kernel and, as its fallback, the mma_sm80 kernel.
+// CAUSAL-NEXT: image sm_90a wgmma_sm90: attnc_fa_{{[0-9a-f]+}} (384 threads, 99392 B shared), cubin {{[1-9][0-9]*}} B, ptx {{[1-9][0-9]*}} B
 // CAUSAL-NEXT: image sm_90a mma_sm80: attnc_fa_[[K:[0-9a-f]+]] (256 threads, 104448 B shared), cubin {{[1-9][0-9]*}} B, ptx {{[1-9][0-9]*}} B
 // CAUSAL-NEXT: image sm_80 mma_sm80: attnc_fa_[[K]] (256 threads, 104448 B shared), cubin {{[1-9][0-9]*}} B
 func.func @causal(%q: tensor<?x8x?x128xbf16>, %k: tensor<?x2x?x128xbf16>, %v: tensor<?x2x?x128xbf16>) -> tensor<?x8x?x128xbf16> {
@@ -33,6 +35,7 @@ func.func @causal(%q: tensor<?x8x?x128xbf16>, %k: tensor<?x2x?x128xbf16>, %v: te
 // RUNTIME-NEXT: variant: f16 d=64 dv=64 tile=64x64 runtime scale=0.125 lse mask=padding mods=alibi
 // RUNTIME-NEXT: static dims: b=2 hq=4 hk=4 lq=? lk=?
 // RUNTIME-NEXT: alibi slopes: 4 constants
+// RUNTIME-NEXT: image sm_90a wgmma_sm90: attnc_fa_[[W:[0-9a-f]+]] (256 threads, {{[0-9]+}} B shared), attnc_fa_[[W]]_classify (256 threads)
 // RUNTIME-NEXT: image sm_90a mma_sm80: attnc_fa_[[K:[0-9a-f]+]] (128 threads, {{[0-9]+}} B shared), attnc_fa_[[K]]_classify (256 threads)
 func.func @padding_alibi(%q: tensor<2x4x?x64xf16>, %k: tensor<2x4x?x64xf16>, %v: tensor<2x4x?x64xf16>, %kv_lengths: tensor<2xi32>) -> (tensor<2x4x?x64xf16>, tensor<2x4x?xf32>) {
   %slopes = arith.constant dense<[0.25, 0.0625, 0.015625, 0.00390625]> : tensor<4xf32>
@@ -55,6 +58,7 @@ func.func @f32_simt(%q: tensor<1x2x?x40xf32>, %k: tensor<1x2x?x40xf32>, %v: tens
 }
 
 // ONE: artifact 'causal'
+// ONE: image sm_90a wgmma_sm90:
 // ONE: image sm_90a mma_sm80:
 // ONE-NOT: image
 // MULTI: several architectures need --emit=artifact

@@ -1,4 +1,4 @@
-// RUN: attnc cuda %s --split-input-file --arch=sm_90a --emit=cuda | FileCheck %s
+// RUN: attnc cuda %s --split-input-file --arch=sm_90 --emit=cuda | FileCheck %s
 // RUN: attnc cuda %s --split-input-file --arch=sm_75 --emit=cuda | FileCheck %s --check-prefix=OLD
 
 // The generated source specialises the kernel per variant: head dims, tiles,

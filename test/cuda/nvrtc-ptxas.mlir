@@ -2,7 +2,7 @@
 // NVRTC compiles the generated kernels and ptxas accepts the PTX for Hopper
 // (sm_90a) and Ampere (sm_80); the CUBIN NVRTC emits is an ELF file.
 // RUN: rm -rf %t && mkdir -p %t
-// RUN: attnc cuda %s --split-input-file --emit=ptx --arch=sm_90a --no-cache | FileCheck %s --check-prefix=PTX
+// RUN: attnc cuda %s --split-input-file --emit=ptx --arch=sm_90a --kernel=mma --no-cache | FileCheck %s --check-prefix=PTX
 // RUN: attnc cuda %s --emit=ptx --arch=sm_90a --no-cache -o %t/causal90.ptx
 // RUN: %ptxas -arch=sm_90a %t/causal90.ptx -o %t/causal90.cubin
 // RUN: attnc cuda %s --emit=ptx --arch=sm_80 --no-cache -o %t/causal80.ptx

@@ -35,7 +35,7 @@ using namespace attnc::cuda;
 
 namespace {
 enum class GpuEmit { Cuda, Ptx, Cubin, Artifact };
-enum class KindOpt { Auto, Simt, Mma };
+enum class KindOpt { Auto, Simt, Mma, Wgmma };
 
 struct Settings {
   GpuEmit emit;
@@ -126,6 +126,14 @@ mlir::LogicalResult processChunk(std::unique_ptr<llvm::MemoryBuffer> buffer, llv
         continue;
       }
       if (s.emit == GpuEmit::Cuda) {
+        if (s.compile.kind && *s.compile.kind == KernelKind::WgmmaSm90) {
+          std::string why = kindUnsupportedReason(*v, KernelKind::WgmmaSm90, s.arch.sm, s.arch.archSpecific);
+          if (!why.empty()) {
+            op.emitError() << "--kernel=wgmma: " << why;
+            failedAny = true;
+            continue;
+          }
+        }
         os << emitForArch(*v, s.arch, s.compile).source << "\n";
         continue;
       }
@@ -171,7 +179,9 @@ int attnc::runCudaCommand(int argc, char **argv) {
   cl::opt<KindOpt> kind("kernel", cl::desc("Kernel body"), cl::init(KindOpt::Auto),
                         cl::values(clEnumValN(KindOpt::Auto, "auto", "the best one for --arch"),
                                    clEnumValN(KindOpt::Simt, "simt", "CUDA cores (any dtype, any head dim)"),
-                                   clEnumValN(KindOpt::Mma, "mma", "mma.sync tensor cores (bf16/f16)")),
+                                   clEnumValN(KindOpt::Mma, "mma", "mma.sync tensor cores (bf16/f16)"),
+                                   clEnumValN(KindOpt::Wgmma, "wgmma",
+                                              "Hopper wgmma + TMA (sm_90a; bf16/f16, head dims 64/128)")),
                         cl::cat(category));
   cl::opt<bool> noCache("no-cache", cl::desc("Bypass the kernel cache"), cl::cat(category));
   cl::opt<bool> timing("report-compile-time", cl::desc("Print NVRTC time (or cache hit) to stderr"),
@@ -218,6 +228,8 @@ int attnc::runCudaCommand(int argc, char **argv) {
     s.compile.kind = KernelKind::Simt;
   if (kind == KindOpt::Mma)
     s.compile.kind = KernelKind::MmaSm80;
+  if (kind == KindOpt::Wgmma)
+    s.compile.kind = KernelKind::WgmmaSm90;
 
   std::string error;
   std::unique_ptr<llvm::MemoryBuffer> buffer = mlir::openInputFile(input, &error);

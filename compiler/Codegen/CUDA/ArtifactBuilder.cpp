@@ -2,6 +2,10 @@
 //
 // One image per requested architecture, each with the kernel kind the
 // architecture supports best (selectKernelKind) unless a kind is forced.
+// Where that is the Hopper kernel, the architecture also gets an mma_sm80
+// image: the launcher falls back to it when the wgmma image cannot run
+// (a driver without cuTensorMapEncodeTiled, too little shared memory, a
+// module that does not load) or when $ATTNC_GPU_KERNEL asks for it.
 // Constant ALiBi slopes (the frontend materialises them as arith.constant)
 // travel in the artifact, because the runtime has no MLIR to read them from.
 //
@@ -57,8 +61,19 @@ llvm::Expected<rt::gpu::Artifact> attnc::cuda::buildArtifact(const OpArtifactInf
   a.variant = info.variant;
   a.dims = info.dims;
   a.alibiSlopes = info.alibiSlopes;
+  std::vector<std::pair<GpuArch, CudaCompileOptions>> jobs;
   for (const GpuArch &arch : options.archs) {
-    llvm::Expected<CompiledKernel> ck = compileForArch(info.variant, arch, options.compile);
+    jobs.push_back({arch, options.compile});
+    if (!options.compile.kind &&
+        selectKernelKind(info.variant, arch.sm, arch.archSpecific) == KernelKind::WgmmaSm90 &&
+        kindUnsupportedReason(info.variant, KernelKind::MmaSm80, arch.sm, arch.archSpecific).empty()) {
+      CudaCompileOptions fallback = options.compile;
+      fallback.kind = KernelKind::MmaSm80;
+      jobs.push_back({arch, fallback});
+    }
+  }
+  for (const auto &[arch, compileOptions] : jobs) {
+    llvm::Expected<CompiledKernel> ck = compileForArch(info.variant, arch, compileOptions);
     if (!ck)
       return ck.takeError();
     rt::gpu::KernelImage img;

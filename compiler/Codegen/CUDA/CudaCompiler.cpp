@@ -18,7 +18,7 @@ using namespace attnc::cuda;
 
 EmittedKernel attnc::cuda::emitForArch(const rt::gpu::AttnVariant &v, const GpuArch &arch,
                                        const CudaCompileOptions &options) {
-  KernelKind kind = options.kind.value_or(selectKernelKind(v, arch.sm));
+  KernelKind kind = options.kind.value_or(selectKernelKind(v, arch.sm, arch.archSpecific));
   return emitKernel(v, kind, kernelNameFor(v, kind));
 }
 
@@ -56,6 +56,11 @@ static bool unpackBinary(const rt::KernelBlob &b, NvrtcOutput &o) {
 
 llvm::Expected<CompiledKernel> attnc::cuda::compileForArch(const rt::gpu::AttnVariant &v, const GpuArch &arch,
                                                            const CudaCompileOptions &options) {
+  if (options.kind) {
+    if (std::string why = kindUnsupportedReason(v, *options.kind, arch.sm, arch.archSpecific); !why.empty())
+      return llvm::createStringError("cannot compile the %s kernel for %s: %s", kernelKindName(*options.kind),
+                                     arch.str().c_str(), why.c_str());
+  }
   CompiledKernel ck;
   ck.arch = arch;
   ck.kernel = emitForArch(v, arch, options);

@@ -17,7 +17,7 @@
 
 #include <cstdio>
 
-// kABISrc, kCommonSrc, kScheduleSrc, kMmaSm80Src, kSimtSrc.
+// kABISrc, kCommonSrc, kScheduleSrc, kMmaSm80Src, kSimtSrc, kWgmmaSm90Src.
 #include "compiler/Codegen/CUDA/KernelSources.inc"
 
 using namespace attnc;
@@ -32,6 +32,7 @@ const char *attnc::cuda::kernelKindName(KernelKind k) {
   switch (k) {
   case KernelKind::Simt: return "simt";
   case KernelKind::MmaSm80: return "mma_sm80";
+  case KernelKind::WgmmaSm90: return "wgmma_sm90";
   }
   return "?";
 }
@@ -48,6 +49,16 @@ std::string attnc::cuda::mmaUnsupportedReason(const AttnVariant &v) {
   return "";
 }
 
+std::string attnc::cuda::wgmmaUnsupportedReason(const AttnVariant &v) {
+  if (v.dtype == ElemType::F32)
+    return "f32 has no tensor-core path";
+  if ((v.headDim != 64 && v.headDim != 128) || (v.headDimV != 64 && v.headDimV != 128))
+    return llvm::formatv("head dims {0}/{1} are not 64 or 128", v.headDim, v.headDimV).str();
+  if ((v.qTile != 64 && v.qTile != 128) || (v.kTile != 64 && v.kTile != 128))
+    return llvm::formatv("tile {0}x{1} is not made of 64 or 128", v.qTile, v.kTile).str();
+  return "";
+}
+
 int64_t attnc::cuda::maxDynamicSmem(int sm) {
   switch (sm) {
   case 80: case 87: return 163 * 1024;
@@ -61,10 +72,44 @@ int64_t attnc::cuda::mmaSmemBytes(const AttnVariant &v) {
   return (v.qTile * (v.headDim + 8) + 2 * v.kTile * ((v.headDim + 8) + (v.headDimV + 8))) * 2;
 }
 
-KernelKind attnc::cuda::selectKernelKind(const AttnVariant &v, int sm) {
+// Must match kSmemBytes in Kernels/WgmmaSm90.cuh.
+int64_t attnc::cuda::wgmmaSmemBytes(const AttnVariant &v) {
+  return 1024 + (v.qTile * v.headDim + 2 * v.kTile * (v.headDim + v.headDimV)) * 2 + 64;
+}
+
+int attnc::cuda::wgmmaThreads(const AttnVariant &v) { return int(128 * (v.qTile / 64 + 1)); }
+
+KernelKind attnc::cuda::selectKernelKind(const AttnVariant &v, int sm, bool archSpecific) {
+  // wgmma and setmaxnreg exist on sm_90a only (not on sm_90, nor on sm_100).
+  if (sm == 90 && archSpecific && wgmmaUnsupportedReason(v).empty() && wgmmaSmemBytes(v) <= maxDynamicSmem(sm))
+    return KernelKind::WgmmaSm90;
   if (sm >= 80 && mmaUnsupportedReason(v).empty() && mmaSmemBytes(v) <= maxDynamicSmem(sm))
     return KernelKind::MmaSm80;
   return KernelKind::Simt;
+}
+
+std::string attnc::cuda::kindUnsupportedReason(const AttnVariant &v, KernelKind kind, int sm, bool archSpecific) {
+  switch (kind) {
+  case KernelKind::Simt:
+    return "";
+  case KernelKind::MmaSm80:
+    if (sm < 80)
+      return llvm::formatv("the mma_sm80 kernel needs sm_80 or later, not sm_{0}", sm).str();
+    return mmaUnsupportedReason(v);
+  case KernelKind::WgmmaSm90:
+    if (sm != 90 || !archSpecific)
+      return llvm::formatv("the wgmma_sm90 kernel needs sm_90a (wgmma, setmaxnreg), not sm_{0}{1}", sm,
+                           archSpecific ? "a" : "")
+          .str();
+    if (std::string why = wgmmaUnsupportedReason(v); !why.empty())
+      return why;
+    if (wgmmaSmemBytes(v) > maxDynamicSmem(sm))
+      return llvm::formatv("the wgmma_sm90 kernel needs {0} bytes of shared memory, sm_90a allows {1}",
+                           wgmmaSmemBytes(v), maxDynamicSmem(sm))
+          .str();
+    return "";
+  }
+  return "";
 }
 
 std::string attnc::cuda::kernelNameFor(const AttnVariant &v, KernelKind kind) {
@@ -146,6 +191,9 @@ EmittedKernel attnc::cuda::emitKernel(const AttnVariant &v, KernelKind kind, con
   if (kind == KernelKind::MmaSm80) {
     k.threads = int(v.qTile / 16) * 32;
     k.smemBytes = mmaSmemBytes(v);
+  } else if (kind == KernelKind::WgmmaSm90) {
+    k.threads = wgmmaThreads(v);
+    k.smemBytes = wgmmaSmemBytes(v);
   } else {
     k.threads = 128;
     k.smemBytes = 0;
@@ -212,19 +260,28 @@ EmittedKernel attnc::cuda::emitKernel(const AttnVariant &v, KernelKind kind, con
     os << "  " << emitModifier(m, v) << "\n";
   os << "  return s;\n}\n\n" << kScheduleSrc << "\n";
 
-  if (kind == KernelKind::MmaSm80) {
+  if (kind == KernelKind::MmaSm80 || kind == KernelKind::WgmmaSm90) {
     bool bf16 = v.dtype == ElemType::BF16;
     os << "#define ATTNC_MMA_TYPE \"" << (bf16 ? "bf16" : "f16") << "\"\n"
        << "ATTNC_DEVICE unsigned attnc_pack2(float lo, float hi) {\n"
        << "  " << (bf16 ? "__nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);" : "__half2 v = __floats2half2_rn(lo, hi);")
        << "\n  return *reinterpret_cast<unsigned *>(&v);\n}\n\n"
-       << kMmaSm80Src << "\n";
+       << (kind == KernelKind::MmaSm80 ? kMmaSm80Src : kWgmmaSm90Src) << "\n";
   } else {
     os << kSimtSrc << "\n";
   }
-  const char *ns = kind == KernelKind::MmaSm80 ? "attnc_mma" : "attnc_simt";
-  os << "extern \"C\" __global__ void __launch_bounds__(" << k.threads << ") " << k.kernelName
-     << "(const AttncAttnParams p) {\n  " << ns << "::attnc_flash_fwd(p);\n}\n";
+  if (kind == KernelKind::WgmmaSm90) {
+    // One block per SM by construction (setmaxnreg needs the register cap
+    // that the `1` gives); the TMA descriptors travel as a second,
+    // __grid_constant__ argument (KernelABI.h).
+    os << "extern \"C\" __global__ void __launch_bounds__(" << k.threads << ", 1) " << k.kernelName
+       << "(const AttncAttnParams p, const __grid_constant__ AttncTmaMaps maps) {\n"
+       << "  attnc_wgmma::attnc_flash_fwd(p, maps);\n}\n";
+  } else {
+    const char *ns = kind == KernelKind::MmaSm80 ? "attnc_mma" : "attnc_simt";
+    os << "extern \"C\" __global__ void __launch_bounds__(" << k.threads << ") " << k.kernelName
+       << "(const AttncAttnParams p) {\n  " << ns << "::attnc_flash_fwd(p);\n}\n";
+  }
   if (runtimeSchedule)
     os << "\nextern \"C\" __global__ void __launch_bounds__(" << k.classifyThreads << ") " << k.classifyName
        << "(const AttncAttnParams p) {\n  attnc_classify_body(p);\n}\n";

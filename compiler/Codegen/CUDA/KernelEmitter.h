@@ -19,20 +19,33 @@
 namespace attnc::cuda {
 
 enum class KernelKind {
-  Simt,    // CUDA cores, any dtype / head dim / architecture
-  MmaSm80, // mma.sync m16n8k16 + ldmatrix + cp.async (sm_80 and later)
+  Simt,      // CUDA cores, any dtype / head dim / architecture
+  MmaSm80,   // mma.sync m16n8k16 + ldmatrix + cp.async (sm_80 and later)
+  WgmmaSm90, // wgmma + TMA + setmaxnreg, FlashAttention-3 structure (sm_90a only)
 };
-const char *kernelKindName(KernelKind k); // "simt", "mma_sm80"
+const char *kernelKindName(KernelKind k); // "simt", "mma_sm80", "wgmma_sm90"
 
 /// Dynamic shared memory a block may use on compute capability `sm`.
 int64_t maxDynamicSmem(int sm);
 /// Shared memory of the tensor-core kernel: Q tile + double-buffered K/V.
 int64_t mmaSmemBytes(const rt::gpu::AttnVariant &v);
 
-/// The best kernel the variant can use on compute capability `sm` (80, 90...).
-KernelKind selectKernelKind(const rt::gpu::AttnVariant &v, int sm);
+/// Shared memory of the Hopper kernel: Q tile + double-buffered K/V in
+/// 128B-swizzled panels, 1 KiB of alignment slack and the mbarriers.
+int64_t wgmmaSmemBytes(const rt::gpu::AttnVariant &v);
+/// Threads of the Hopper kernel: a producer warpgroup and one consumer
+/// warpgroup per 64 query rows.
+int wgmmaThreads(const rt::gpu::AttnVariant &v);
+
+/// The best kernel the variant can use on compute capability `sm` (80, 90...);
+/// `archSpecific` is the `a` of sm_90a, which wgmma and setmaxnreg need.
+KernelKind selectKernelKind(const rt::gpu::AttnVariant &v, int sm, bool archSpecific = false);
 /// Why the tensor-core kernel cannot take the variant ("" when it can).
 std::string mmaUnsupportedReason(const rt::gpu::AttnVariant &v);
+/// Why the Hopper kernel cannot take the variant ("" when it can).
+std::string wgmmaUnsupportedReason(const rt::gpu::AttnVariant &v);
+/// Why `kind` cannot be compiled for the variant on sm_<sm>[a] ("" when it can).
+std::string kindUnsupportedReason(const rt::gpu::AttnVariant &v, KernelKind kind, int sm, bool archSpecific);
 
 struct EmittedKernel {
   std::string source;       // complete CUDA C++ (no host headers)

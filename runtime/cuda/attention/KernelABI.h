@@ -46,4 +46,17 @@ struct AttncAttnParams {
   long long tile_map_stride_b, tile_map_stride_h;
 };
 
+// The Hopper kernel (kind "wgmma_sm90") takes a second argument: TMA
+// descriptors of q, k and v, encoded on the host with
+// cuTensorMapEncodeTiled (3-D: {head dim, length, batch * heads}, box
+// {64, tile rows, 1}, 128-byte swizzle, zero fill) and passed by value as a
+// __grid_constant__ parameter. Same size and alignment as CUDA's
+// CUtensorMap (opaque 128 bytes, aligned to 128).
+struct alignas(128) AttncTensorMap {
+  unsigned long long opaque[16];
+};
+struct AttncTmaMaps {
+  AttncTensorMap q, k, v;
+};
+
 #endif // ATTNC_RUNTIME_CUDA_ATTENTION_KERNELABI_H

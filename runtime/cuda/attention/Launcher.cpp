@@ -11,6 +11,7 @@
 #include "runtime/cuda/attention/Launcher.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 namespace attnc::rt::gpu {
@@ -206,6 +207,44 @@ AttncAttnParams makeParams(const AttnVariant &v, const AttentionShape &s, const 
   return p;
 }
 
+std::string forcedKernelKind() {
+  const char *k = std::getenv("ATTNC_GPU_KERNEL");
+  return k ? k : "";
+}
+
+Status encodeTmaMaps(const cuda::Context &ctx, const AttnVariant &v, const AttentionShape &s,
+                     const DeviceOperands &ops, AttncTmaMaps &maps) {
+  auto encode = ctx.driver().api().cuTensorMapEncodeTiled;
+  if (!encode)
+    return unsupported("the CUDA driver '" + ctx.driver().library() +
+                       "' has no cuTensorMapEncodeTiled (TMA descriptors need a CUDA 12+ driver)");
+  if (v.dtype != ElemType::BF16 && v.dtype != ElemType::F16)
+    return unsupported("TMA descriptors for the Hopper kernel are bf16/f16 only");
+  const cuda::CUtensorMapDataType type =
+      v.dtype == ElemType::BF16 ? cuda::CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : cuda::CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+  auto one = [&](AttncTensorMap &map, cuda::CUdeviceptr ptr, int64_t dim, int64_t len, int64_t heads,
+                 int64_t tileRows, const char *what) -> Status {
+    if (ptr % 16)
+      return invalidArgument(std::string("the Hopper kernel reads ") + what +
+                             " with TMA, which needs a 16-byte aligned address");
+    // {column, row, batch * head}; the row stride (dim * 2 bytes) is a
+    // multiple of 16 for the head dims this kernel takes (64, 128).
+    const unsigned long long dims[3] = {(unsigned long long)dim, (unsigned long long)len,
+                                        (unsigned long long)(s.batch * heads)};
+    const unsigned long long strides[2] = {(unsigned long long)dim * 2, (unsigned long long)(len * dim * 2)};
+    const unsigned box[3] = {64, unsigned(tileRows), 1};
+    const unsigned elementStrides[3] = {1, 1, 1};
+    cuda::CUresult r = encode(&map, type, 3, reinterpret_cast<void *>(uintptr_t(ptr)), dims, strides, box,
+                        elementStrides, cuda::CU_TENSOR_MAP_INTERLEAVE_NONE, cuda::CU_TENSOR_MAP_SWIZZLE_128B,
+                        cuda::CU_TENSOR_MAP_L2_PROMOTION_L2_256B, cuda::CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    return ctx.check(r, std::string("cuTensorMapEncodeTiled(") + what + ", " + std::to_string(dim) + "x" +
+                            std::to_string(len) + "x" + std::to_string(s.batch * heads) + ")");
+  };
+  ATTNC_RT_RETURN_IF_ERROR(one(maps.q, ops.q, v.headDim, s.qLen, s.qHeads, v.qTile, "q"));
+  ATTNC_RT_RETURN_IF_ERROR(one(maps.k, ops.k, v.headDim, s.kvLen, s.kvHeads, v.kTile, "k"));
+  return one(maps.v, ops.v, v.headDimV, s.kvLen, s.kvHeads, v.kTile, "v");
+}
+
 //===----------------------------------------------------------------------===//
 // AttentionLauncher
 //===----------------------------------------------------------------------===//
@@ -226,11 +265,20 @@ Result<std::unique_ptr<AttentionLauncher>> AttentionLauncher::create(std::shared
                        "): it has " + have + "; recompile with --arch=" + dev.smArch());
   }
   const int cc = dev.computeMajor * 10 + dev.computeMinor;
+  const std::string forced = forcedKernelKind();
   std::string skipped;
   for (const KernelImage *img : candidates) {
     auto skip = [&](const std::string &why) {
       skipped += (skipped.empty() ? "" : "; ") + img->arch() + " " + img->kind + ": " + why;
     };
+    if (!forced.empty() && img->kind != forced) {
+      skip("ATTNC_GPU_KERNEL=" + forced);
+      continue;
+    }
+    if (img->kind == "wgmma_sm90" && !l->ctx_->driver().api().cuTensorMapEncodeTiled) {
+      skip("the driver has no cuTensorMapEncodeTiled (TMA needs a CUDA 12+ driver)");
+      continue;
+    }
     if (img->smemBytes > dev.maxSharedMemoryPerBlockOptin) {
       skip("needs " + std::to_string(img->smemBytes) + " bytes of shared memory per block, " + dev.name +
            " allows " + std::to_string(dev.maxSharedMemoryPerBlockOptin));
@@ -312,6 +360,10 @@ Result<LaunchPlan> AttentionLauncher::plan(const AttentionShape &s) const {
   // per block) and 2048 threads per SM (sm_80 .. sm_90).
   int bySmem = img.smemBytes > 0 ? int(dev.maxSharedMemoryPerMultiprocessor / (img.smemBytes + 1024)) : 32;
   p.blocksPerSm = std::max(1, std::min({bySmem, 2048 / img.threads, 32}));
+  // The Hopper kernel is one block per SM by construction
+  // (__launch_bounds__(threads, 1): setmaxnreg hands out the SM's registers).
+  if (img.kind == "wgmma_sm90")
+    p.blocksPerSm = 1;
   double blocks = double(qTiles) * double(s.batch * s.qHeads);
   p.waves = blocks / (double(std::max(dev.multiprocessorCount, 1)) * p.blocksPerSm);
   return p;
@@ -354,6 +406,18 @@ Status AttentionLauncher::launch(const AttentionShape &s, const DeviceOperands &
     }
   }
   AttncAttnParams p = makeParams(v, s, ops, plan.classify ? tileMap_.ptr() : 0);
+  if (image_->kind == "wgmma_sm90") {
+    const std::array<cuda::CUdeviceptr, 3> ptrs = {ops.q, ops.k, ops.v};
+    if (!tmaValid_ || !(tmaShape_ == s) || tmaPtrs_ != ptrs) {
+      tmaValid_ = false;
+      ATTNC_RT_RETURN_IF_ERROR(encodeTmaMaps(*ctx_, v, s, ops, tmaMaps_));
+      tmaValid_ = true;
+      tmaShape_ = s;
+      tmaPtrs_ = ptrs;
+    }
+    void *args[] = {&p, &tmaMaps_};
+    return kernel_->launch(plan.attention, args, stream);
+  }
   void *args[] = {&p};
   return kernel_->launch(plan.attention, args, stream);
 }

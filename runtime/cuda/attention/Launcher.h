@@ -91,6 +91,21 @@ struct LaunchPlan {
 AttncAttnParams makeParams(const AttnVariant &v, const AttentionShape &s, const DeviceOperands &ops,
                            cuda::CUdeviceptr tileMap);
 
+/// The TMA descriptors the Hopper kernel (kind "wgmma_sm90") takes as its
+/// second argument: q, k and v as 3-D tensors {head dim, length, batch *
+/// heads} (row strides head_dim * 2 bytes), boxes of {64, tile rows, 1}
+/// (q_tile rows for q, k_tile rows for k/v), 128-byte swizzle, zero fill
+/// out of bounds, through the driver's cuTensorMapEncodeTiled.
+/// InvalidArgument for q/k/v not 16-byte aligned; Unsupported when the
+/// driver has no cuTensorMapEncodeTiled or the element type is not 16-bit.
+Status encodeTmaMaps(const cuda::Context &ctx, const AttnVariant &v, const AttentionShape &shape,
+                     const DeviceOperands &ops, AttncTmaMaps &maps);
+
+/// $ATTNC_GPU_KERNEL, when set: the only kernel kind the launcher may pick
+/// ("wgmma_sm90", "mma_sm80", "simt"), to test or time one kernel of an
+/// artifact that holds several.
+std::string forcedKernelKind();
+
 class AttentionLauncher {
 public:
   /// Loads the best compatible image of `artifact` on ctx's device (CUBIN,
@@ -123,6 +138,13 @@ private:
   std::string selection_;
   cuda::Module module_;
   std::optional<cuda::Kernel> kernel_, classify_;
+
+  // TMA descriptors of the last launch (wgmma_sm90 images): valid for one
+  // (shape, q/k/v addresses).
+  AttncTmaMaps tmaMaps_{};
+  bool tmaValid_ = false;
+  AttentionShape tmaShape_;
+  std::array<cuda::CUdeviceptr, 3> tmaPtrs_{};
 
   // Tile-map cache: valid for one (shape, mask operands, generation).
   cuda::DeviceBuffer tileMap_;

@@ -12,12 +12,16 @@
 //   ATTNC_FAKE_CUDA_LAUNCH_ERROR  CUresult of every cuLaunchKernel (default 0)
 //   ATTNC_FAKE_CUDA_PARAM_BYTES   bytes of the first kernel argument that the
 //                            launch log keeps (default 0)
+//   ATTNC_FAKE_CUDA_TMA_ERROR     CUresult of every cuTensorMapEncodeTiled
+//                            (default 0: arguments checked as the real
+//                            driver documents, 1 when they break a rule)
 // "Device" memory is host memory. Modules are PTX text whose `.entry` names
 // become kernels; the kernel "attnc_fill(float *out, float value, unsigned n)"
 // really runs. Built with ATTNC_FAKE_CUDA_INCOMPLETE it lacks cuLaunchKernel
 // and cuEventElapsedTime, like a driver too old for the runtime.
 //
 //===----------------------------------------------------------------------===//
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -262,6 +266,45 @@ FAKE_API cuEventCreate(void **e, unsigned) {
 FAKE_API cuEventRecord(void *, void *) { return 0; }
 FAKE_API cuEventSynchronize(void *) { return 0; }
 FAKE_API cuEventDestroy_v2(void *) { return 0; }
+
+// cuTensorMapEncodeTiled: checks the documented constraints of tiled TMA
+// descriptors (cuda.h) that the Hopper kernel's maps must meet, and writes
+// rank, dims, strides, box and swizzle into the opaque bytes so that tests
+// can read back what was encoded from the map itself.
+FAKE_API cuTensorMapEncodeTiled(void *map, int type, unsigned rank, void *address,
+                                const unsigned long long *dims, const unsigned long long *strides,
+                                const unsigned *box, const unsigned *elementStrides, int interleave,
+                                int swizzle, int l2, int oobFill) {
+  if (CUresult r = CUresult(envInt("ATTNC_FAKE_CUDA_TMA_ERROR", 0)))
+    return r;
+  const unsigned elem = type == 6 || type == 9 ? 2 : 0; // f16, bf16
+  if (!map || reinterpret_cast<uintptr_t>(map) % 64 || !elem || rank < 1 || rank > 5 ||
+      reinterpret_cast<uintptr_t>(address) % 16 || interleave != 0 || swizzle < 0 || swizzle > 3 || l2 < 0 ||
+      l2 > 3 || oobFill < 0 || oobFill > 1)
+    return 1;
+  for (unsigned i = 0; i < rank; ++i) {
+    if (dims[i] == 0 || dims[i] > (1ull << 32) || box[i] == 0 || box[i] > 256 || elementStrides[i] == 0 ||
+        elementStrides[i] > 8)
+      return 1;
+    if (i + 1 < rank && (strides[i] % 16 || strides[i] >= (1ull << 40)))
+      return 1;
+  }
+  if (box[0] * elem % 16 || (swizzle == 3 && box[0] * elem > 128) || (swizzle == 2 && box[0] * elem > 64) ||
+      (swizzle == 1 && box[0] * elem > 32))
+    return 1;
+  unsigned long long *out = static_cast<unsigned long long *>(map);
+  std::memset(out, 0, 128);
+  out[0] = rank;
+  out[1] = unsigned(type) | unsigned(swizzle) << 8 | unsigned(l2) << 16 | unsigned(oobFill) << 24;
+  out[2] = reinterpret_cast<uintptr_t>(address);
+  for (unsigned i = 0; i < rank && i < 3; ++i) {
+    out[3 + i] = dims[i];
+    out[6 + i] = box[i];
+    if (i + 1 < rank)
+      out[9 + i] = strides[i];
+  }
+  return 0;
+}
 
 // Introspection for tests (not part of the CUDA API).
 extern "C" __attribute__((visibility("default"))) void
