@@ -101,15 +101,16 @@ ATTNC_DEVICE void mbar_arrive_expect_tx(unsigned bar, unsigned bytes) {
 ATTNC_DEVICE void mbar_arrive(unsigned bar) {
   asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];\n" ::"r"(bar) : "memory");
 }
-// Waits for the phase with the given parity to complete (acquire, CTA).
+// Waits for the phase with the given parity to complete (acquire, CTA
+// scope). The retry loop stays inside one asm block so that the warp
+// leaves it converged (the wgmma that follows is .sync.aligned).
 ATTNC_DEVICE void mbar_wait(unsigned bar, unsigned parity) {
-  unsigned done = 0;
-  do {
-    asm volatile("{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\nselp.u32 %0, 1, 0, p;\n}\n"
-                 : "=r"(done)
-                 : "r"(bar), "r"(parity)
-                 : "memory");
-  } while (!done);
+  asm volatile("{\n.reg .pred p;\n"
+               "attnc_wait:\n"
+               "mbarrier.try_wait.parity.shared::cta.b64 p, [%0], %1;\n"
+               "@!p bra attnc_wait;\n}\n" ::"r"(bar),
+               "r"(parity)
+               : "memory");
 }
 
 ATTNC_DEVICE void prefetch_tensormap(const void *map) {
@@ -365,7 +366,9 @@ ATTNC_DEVICE void consumer(const AttncAttnParams &p, const Work &w, const Smem &
     for (int nb = 0; nb < kKTile / 8; ++nb) {
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
-        const attnc_i64 i = row_of[e / 2], j = j0 + nb * 8 + t4 * 2 + (e & 1);
+        // The in-tile column as a 32-bit value: with 64-bit arithmetic here
+        // ptxas spilled (dense ALiBi, 128-wide key tiles).
+        const attnc_i64 i = row_of[e / 2], j = j0 + attnc_i64(nb * 8 + t4 * 2 + (e & 1));
         const bool valid = i < p.q_len && j < p.kv_len;
         float x = sc[4 * nb + e] * attnc_cfg::kScale;
         if (kHasMods && valid)
