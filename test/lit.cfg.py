@@ -54,6 +54,13 @@ def _probe(cmd):
 runner = os.path.join(config.attnc_tools_dir, "attnc-run")
 if os.path.exists(runner) and _probe([runner, "--probe-gpu"]):
     config.available_features.add("cuda-device")
+    # A Hopper GPU (compute capability 9.0) runs the wgmma_sm90 kernel.
+    try:
+        _gpu = subprocess.run([runner, "probe-gpu"], capture_output=True, text=True, timeout=60).stdout
+    except Exception:
+        _gpu = ""
+    if "(sm_90," in _gpu:
+        config.available_features.add("cuda-sm90")
 else:
     lit_config.note("no CUDA device: tests marked REQUIRES: cuda-device are reported UNSUPPORTED (skipped)")
 

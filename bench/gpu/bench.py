@@ -63,11 +63,18 @@ def alibi_slopes(H):
     return [2.0 ** (-8.0 * (h + 1) / H) for h in range(H)]
 
 
+# The kernel images attnc-run picked ("sm_90a wgmma_sm90"), for the report.
+IMAGES_USED = set()
+
+
 def run_attnc(args, name, B, L):
     art = os.path.join(args.artifacts, "bench", name + ".attnc-gpu")
     cmd = [args.attnc_run, "attention", art, "--b", str(B), "--lq", str(L), "--lk", str(L),
            "--bench", str(args.runs), "--docs", str(DOCS), "--even-docs", "--seed", "1"]
     p = subprocess.run(cmd, capture_output=True, text=True)
+    image = re.search(r"; image (\S+ \S+)", p.stdout)
+    if image:
+        IMAGES_USED.add(image.group(1))
     m = re.search(r"bench: median_ms=([0-9.]+) .* load_ms=([0-9.]+)", p.stdout)
     if p.returncode != 0 or not m:
         return None, None, (p.stdout + p.stderr).strip().splitlines()[-1:]
@@ -197,6 +204,8 @@ def main():
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--configs", help="comma-separated subset, e.g. causal_d128,document4_d64")
     ap.add_argument("--no-torch", action="store_true", help="attnc only")
+    ap.add_argument("--title", default="GPU benchmark (bench/gpu/bench.py)",
+                    help="report heading (e.g. to tell an ATTNC_GPU_KERNEL=mma_sm80 run apart)")
     args = ap.parse_args()
 
     lengths = [int(x) for x in args.lengths.split(",")]
@@ -210,7 +219,7 @@ def main():
         except Exception as e:  # no torch / no GPU: attnc numbers only
             print(f"bench.py: torch unavailable ({e}); attnc only", file=sys.stderr)
 
-    lines = ["## GPU benchmark (bench/gpu/bench.py)", ""]
+    lines = [f"## {args.title}", ""]
     if th:
         t = th.torch
         lines.append(f"Device: {t.cuda.get_device_name()}, torch {t.__version__}, "
@@ -246,6 +255,8 @@ def main():
                          f"{tf(a_ms)} | {f'{s_ms:.3f}' if s_ms else '-'} ({s_name}) | {tf(s_ms)} | {ratio(s_ms)} | "
                          f"{f'{f_ms:.3f}' if f_ms else '-'} | {tf(f_ms)} | {ratio(f_ms)} |")
             print(lines[-1], file=sys.stderr)
+    lines += ["", "attnc kernel images used: " + (", ".join(sorted(IMAGES_USED)) or "none") +
+              (f" (ATTNC_GPU_KERNEL={os.environ['ATTNC_GPU_KERNEL']})" if os.environ.get("ATTNC_GPU_KERNEL") else "")]
     lines += ["", "First call (ms): attnc = loading the precompiled CUBIN module on the GPU (NVRTC ran on the "
               "build machine, see compile-times.txt); Flex = first call of the compiled function (torch.compile).",
               "", "| config | L | attnc module load | Flex first call |", "|---|---|---|---|"]

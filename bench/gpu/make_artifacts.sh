@@ -4,7 +4,9 @@
 # Runs on the build machine (attnc needs LLVM; the GPU machine has none).
 # Compiles, into OUT:
 #   numerics/<test>/NAME.attnc-gpu  every function of test/cuda/gpu-numerics-*.mlir
-#                                   (plus numerics/<test>/simt/ for --kernel=simt runs)
+#                                   (plus numerics/<test>/simt/ for --kernel=simt runs;
+#                                   tests compiled with --kernel=wgmma get only the
+#                                   sm_90a Hopper image, as in lit)
 #                                   and every kernel of test/cuda/gpu-numerics-*.attn
 #   manifest-numerics.txt           "<artifact> <attnc-run args>" per RUN line of those
 #                                   tests, for bench/gpu/run_manifest.py
@@ -51,8 +53,8 @@ fi
 times=$out/compile-times.txt
 : > "$times"
 
-compile() { # FILE DIR [extra attnc flags...]
-  local file=$1 dir=$2; shift 2
+compile() { # FILE DIR [extra attnc flags...]; $COMPILE_ARCH overrides --arch
+  local file=$1 dir=$2 arch=${COMPILE_ARCH:-$arch}; shift 2
   mkdir -p "$dir"
   if [[ $file == *.attn ]]; then # a kernel spec: the whole pipeline
     "$attnc" "$file" --target=cuda --emit=artifact --arch="$arch" --artifact-dir="$dir" \
@@ -68,7 +70,11 @@ if [[ $only != bench ]]; then
   : > "$manifest"
   for test in "$root"/test/cuda/gpu-numerics-*.mlir "$root"/test/cuda/gpu-numerics-*.attn; do
     name=$(basename "${test%.*}")
-    compile "$test" "$out/numerics/$name"
+    if grep -q -- '^// RUN: attnc cuda .*--kernel=wgmma' "$test"; then
+      COMPILE_ARCH=sm_90a compile "$test" "$out/numerics/$name" --kernel=wgmma
+    else
+      compile "$test" "$out/numerics/$name"
+    fi
     if grep -q -- '--kernel=simt' "$test"; then
       compile "$test" "$out/numerics/$name/simt" --kernel=simt
     fi

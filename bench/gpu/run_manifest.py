@@ -7,6 +7,10 @@ manifest written by bench/gpu/make_artifacts.sh and summarises the results.
                                   # reach the check and find the NaN-poisoned
                                   # output no kernel wrote (validates the
                                   # manifest on machines without a GPU)
+  run_manifest.py ... --kernel mma_sm80   # only artifacts with an image of that
+                                  # kind, run with ATTNC_GPU_KERNEL=KIND (e.g. the
+                                  # mma_sm80 fallback beside each wgmma_sm90 image);
+                                  # each run must report that image
 
 Exit status 0 when every run passed (or, with --dry-run, reached the check).
 """
@@ -25,18 +29,28 @@ def main():
     ap.add_argument("--report", help="append a markdown table here")
     ap.add_argument("--dry-run", action="store_true")
     ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument("--kernel", help="kernel kind to force (ATTNC_GPU_KERNEL); artifacts without one are skipped")
     args = ap.parse_args()
+    env = dict(os.environ)
+    if args.kernel:
+        env["ATTNC_GPU_KERNEL"] = args.kernel
 
     manifest = os.path.join(args.dir, args.manifest)
     with open(manifest) as f:
         lines = [l.split() for l in f if l.strip()]
     if not lines:
         sys.exit(f"run_manifest.py: {manifest} is empty")
-    rows, failures = [], 0
+    rows, failures, skipped = [], 0, 0
     for artifact, *rest in lines:
-        cmd = [args.attnc_run, "attention", os.path.join(args.dir, artifact), *rest]
+        path = os.path.join(args.dir, artifact)
+        if args.kernel:
+            info = subprocess.run([args.attnc_run, "artifact-info", path], capture_output=True, text=True).stdout
+            if f" {args.kernel}: " not in info:
+                skipped += 1
+                continue
+        cmd = [args.attnc_run, "attention", path, *rest]
         try:
-            p = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, env=env)
             out, rc = p.stdout + p.stderr, p.returncode
         except subprocess.TimeoutExpired:
             out, rc = "timed out", -1
@@ -44,6 +58,8 @@ def main():
             ok = rc == 1 and "is NaN (not written" in out
         else:
             ok = rc == 0 and "check: PASS" in out
+        if args.kernel and not any(l.startswith("device:") and f" {args.kernel} (" in l for l in out.splitlines()):
+            ok = False
         detail = next((l.strip() for l in out.splitlines() if l.startswith(("out:", "FAIL", "attnc-run: error"))), "")
         seed = next((l.split("seed=")[1] for l in out.splitlines() if "seed=" in l), "?")
         rows.append((artifact, " ".join(rest), "PASS" if ok else "FAIL", seed, detail))
@@ -51,6 +67,8 @@ def main():
             failures += 1
             sys.stderr.write(f"FAIL: {shlex.join(cmd)}\n{out}\n")
     what = "reached the check" if args.dry_run else "passed"
+    if args.kernel:
+        what += f" with ATTNC_GPU_KERNEL={args.kernel} ({skipped} runs skipped: no {args.kernel} image)"
     print(f"run_manifest.py: {len(rows) - failures}/{len(rows)} runs {what}")
     if args.report:
         with open(args.report, "a") as f:

@@ -13,8 +13,12 @@
 #    real driver, so the GPU tests among them run instead of skipping;
 # 3. probes the GPU (attnc-run probe-gpu / info);
 # 4. runs every GPU numerics check of test/cuda/gpu-numerics-*.mlir
-#    (attnc-run attention ... --check, via bench/gpu/run_manifest.py);
-# 5. runs the benchmark (bench/gpu/bench.py: attnc vs SDPA vs FlexAttention);
+#    (attnc-run attention ... --check, via bench/gpu/run_manifest.py): the
+#    launcher prefers the Hopper wgmma_sm90 image; then again with
+#    ATTNC_GPU_KERNEL=mma_sm80 on every artifact that also has the mma.sync
+#    kernel, so both kernels are checked;
+# 5. runs the benchmark (bench/gpu/bench.py: attnc vs SDPA vs FlexAttention),
+#    then times the mma_sm80 kernel of the same artifacts separately;
 # and writes everything to REPORT.md (default gpu-report-<date>.md). Steps
 # after a failure still run; the exit status is non-zero if any failed.
 # Environment: BUILD_DIR (build-rt), BENCH_ARGS (extra bench.py arguments,
@@ -93,15 +97,30 @@ if ! python3 bench/gpu/run_manifest.py --attnc-run "$runner" --dir "$artifacts" 
   step_failed "some numerics checks failed (details below)"
   tail -n 60 "$logs/numerics.log" | fence
 fi
+section "4b. GPU numerics of the mma_sm80 kernel (ATTNC_GPU_KERNEL=mma_sm80, artifacts that have it)"
+if ! python3 bench/gpu/run_manifest.py --attnc-run "$runner" --dir "$artifacts" --report "$report" \
+    --kernel mma_sm80 2> "$logs/numerics-mma.log"; then
+  step_failed "some mma_sm80 numerics checks failed (details below)"
+  tail -n 60 "$logs/numerics-mma.log" | fence
+fi
 
 if [[ -z ${SKIP_BENCH:-} ]]; then
   say "5/5 benchmark"
   section "5. Benchmark"
   # shellcheck disable=SC2086
   if ! python3 bench/gpu/bench.py --attnc-run "$runner" --artifacts "$artifacts" --out "$report" \
+      --title "GPU benchmark (bench/gpu/bench.py; wgmma_sm90 where the artifact has it)" \
       ${BENCH_ARGS:-} 2> "$logs/bench.log"; then
     step_failed "bench.py"
     tail -n 40 "$logs/bench.log" | fence
+  fi
+  # The same artifacts with the sm80 (mma.sync) kernel, attnc only.
+  # shellcheck disable=SC2086
+  if ! ATTNC_GPU_KERNEL=mma_sm80 python3 bench/gpu/bench.py --attnc-run "$runner" --artifacts "$artifacts" \
+      --out "$report" --no-torch --title "GPU benchmark, mma_sm80 kernel (ATTNC_GPU_KERNEL=mma_sm80)" \
+      ${BENCH_ARGS:-} 2> "$logs/bench-mma.log"; then
+    step_failed "bench.py (mma_sm80)"
+    tail -n 40 "$logs/bench-mma.log" | fence
   fi
 fi
 
