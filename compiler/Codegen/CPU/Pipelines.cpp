@@ -43,6 +43,9 @@ void attn::buildCPUKernelToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(arith::createArithExpandOpsPass());
   ConvertVectorToLLVMPassOptions vectorOptions;
   vectorOptions.reassociateFPReductions = true;
+  // The kernels' 16x16 f32 transposes (Q^T packing, the output write) as
+  // AVX-512 unpack/shuffle sequences instead of 256 extract/insert pairs.
+  vectorOptions.vectorTransposeLowering = vector::VectorTransposeLowering::Shuffle16x16;
   pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
