@@ -7,7 +7,12 @@
 //  CPU: a query tile keeps its rows of Q, the f32 output accumulator and the
 //  q_tile x k_tile score block in L1/L2 while K/V tiles stream through; the
 //  key tile is a multiple of the vector width so a score row is whole
-//  vectors (4 zmm on AVX-512, 4 ymm on AVX2).
+//  vectors (4 zmm on AVX-512, 4 ymm on AVX2). Measured on Zen 5 (AVX-512,
+//  docs/performance.md): 32 x 64 was at least as fast as 16, 48 or 64 x 64 and 32 x 128
+//  for full attention at D = 64 and 128; a narrow diagonal band (a local
+//  window) takes 32-key tiles instead, since a 64-key tile grid around a
+//  band of w keys visits ~w + 64 of them per row (+25% at w = 256): 32 is
+//  worth 5-7 points of the FMA peak there, and neutral for causal.
 //
 //  CUDA: FlashAttention-2's forward tiles (Br x Bc) for 16-bit operands:
 //  128x128 up to head_dim 64, then 128x64 on sm80 (164 KiB shared memory)
@@ -21,6 +26,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/TargetConfig.h"
 
+#include "compiler/Transforms/MaskBand.h"
 #include "dialects/Attn/IR/AttnOps.h"
 
 #include "llvm/ADT/StringMap.h"
@@ -101,10 +107,13 @@ TileConfig mlir::attn::selectTileConfig(const Target &target, FlashAttentionOp o
   TileConfig c;
   int64_t qFloor = 1, kFloor = 1;
   switch (target.kind) {
-  case TargetKind::CpuX86Avx512:
-    c = headDim <= 128 ? TileConfig{32, 64} : TileConfig{16, 64};
+  case TargetKind::CpuX86Avx512: {
+    MaskBandInfo info = op.getMaskAttr() ? analyzeMaskBand(op.getMaskAttr()) : MaskBandInfo{};
+    bool narrowBand = info.band.hasLo && info.band.hasHi && info.band.hi - info.band.lo < 1024;
+    c = TileConfig{headDim <= 128 ? 32 : 16, narrowBand ? 32 : 64};
     kFloor = 16;
     break;
+  }
   case TargetKind::CpuX86Avx2:
     c = headDim <= 128 ? TileConfig{32, 32} : TileConfig{16, 32};
     kFloor = 8;
