@@ -111,19 +111,19 @@ struct Peak {
 };
 
 /// f32 FMA peak of all pool threads (2 flops x lanes x chains x iterations
-/// per thread), best/median/worst of 7 repetitions of ~0.1 s each, and the
-/// same work over the CPU time the threads actually got (best of 7), which
-/// does not depend on how much of the machine other processes take.
-Peak measurePeak(rt::ThreadPool &pool) {
+/// per thread), best/median/worst of `reps` repetitions (~0.1 s each at
+/// 10M iterations), and the same work over the CPU time the threads actually
+/// got (best), which does not depend on how much of the machine other
+/// processes take.
+Peak measurePeak(rt::ThreadPool &pool, int reps = 7, int64_t iters = 10'000'000) {
 #if defined(__AVX512F__)
   constexpr double kFlopsPerIter = 2.0 * 16 * 12;
 #else
   constexpr double kFlopsPerIter = 2.0 * 8 * 12;
 #endif
-  int64_t iters = 10'000'000;
   std::vector<double> g, c;
   std::mutex m;
-  for (int rep = 0; rep < 7; ++rep) {
+  for (int rep = 0; rep < reps; ++rep) {
     double t0 = now(), cpu = 0;
     pool.parallelFor(0, pool.numThreads(), 1, [&](int64_t, int64_t) {
       double c0 = cpuSeconds(CLOCK_THREAD_CPUTIME_ID);
@@ -152,19 +152,26 @@ std::string kernelIR(int64_t H, int64_t D, const char *mask) {
 }
 
 struct Stats {
-  double min = 0, median = 0; // wall clock
-  double cpu = 0;             // least process CPU time of a call / threads
+  double min = 0, median = 0; // wall clock per call
+  double cpu = 0;             // least process CPU time per call / threads
 };
 
+/// One warm-up call (first touch of buffers, live-tile lists, BLAS
+/// threads), then `reps` samples of enough back-to-back calls to last
+/// >= 0.1 s: the process CPU clock only sees another thread's time at
+/// scheduler ticks, so shorter samples would under-count it.
 template <typename Fn> Stats timeIt(int reps, unsigned threads, Fn &&fn) {
-  fn(); // warm-up: first-touch of buffers, live-tile lists, BLAS threads
+  double t0 = now();
+  fn();
+  int inner = int(std::min(1000.0, std::max(1.0, std::ceil(0.1 / std::max(now() - t0, 1e-6)))));
   std::vector<double> t;
   double cpu = 1e30;
   for (int r = 0; r < reps; ++r) {
-    double t0 = now(), c0 = cpuSeconds(CLOCK_PROCESS_CPUTIME_ID);
-    fn();
-    t.push_back(now() - t0);
-    cpu = std::min(cpu, (cpuSeconds(CLOCK_PROCESS_CPUTIME_ID) - c0) / threads);
+    double w0 = now(), c0 = cpuSeconds(CLOCK_PROCESS_CPUTIME_ID);
+    for (int i = 0; i < inner; ++i)
+      fn();
+    t.push_back((now() - w0) / inner);
+    cpu = std::min(cpu, (cpuSeconds(CLOCK_PROCESS_CPUTIME_ID) - c0) / inner / threads);
   }
   std::sort(t.begin(), t.end());
   return {t.front(), t[t.size() / 2], cpu};
@@ -325,9 +332,9 @@ int main(int argc, char **argv) {
     double gflops;
   };
   std::vector<Row> rows;
-  std::printf("%-7s %4s %6s %9s %9s %8s %7s %8s %7s %10s %9s %10s %8s\n", "mask", "D", "L", "min_ms",
-              "median_ms", "GFLOP/s", "of_peak", "cpu_GF/s", "cpu_pk", "unfused_ms", "x_unfused",
-              "torch_ms", "x_torch");
+  std::printf("%-7s %4s %6s %9s %9s %8s %7s %7s %8s %7s %10s %9s %10s %8s\n", "mask", "D", "L",
+              "min_ms", "median_ms", "GFLOP/s", "peak", "of_peak", "cpu_GF/s", "cpu_pk", "unfused_ms",
+              "x_unfused", "torch_ms", "x_torch");
   std::mt19937 rng(1);
   std::normal_distribution<float> normal;
   std::vector<float> scratch;
@@ -358,6 +365,9 @@ int main(int argc, char **argv) {
         a.k = *rt::TensorView::contiguous(rt::DType::F32, {1, H, L, D}, k.data());
         a.v = *rt::TensorView::contiguous(rt::DType::F32, {1, H, L, D}, v.data());
         a.out = *rt::TensorView::contiguous(rt::DType::F32, {1, H, L, D}, o.data());
+        // The wall-clock peak right before the kernel, so that both see the
+        // same share of a shared machine.
+        Peak local = measurePeak(pool, 3, 5'000'000);
         bool failed = false;
         Stats s = timeIt(reps, threads, [&] {
           rt::Status st = rt::runCpuAttention(info, (*lib)->lookup(info.name), a);
@@ -378,9 +388,9 @@ int main(int argc, char **argv) {
         }
         double flops = 4.0 * double(H) * pairs * double(D);
         double gflops = flops / s.min / 1e9, cpuGflops = flops / s.cpu / 1e9;
-        std::printf("%-7s %4lld %6lld %9.2f %9.2f %8.1f %6.1f%% %8.1f %6.1f%%", mc.name.c_str(),
-                    (long long)D, (long long)L, s.min * 1e3, s.median * 1e3, gflops,
-                    100.0 * gflops / peak0.best, cpuGflops, 100.0 * cpuGflops / peak0.cpu);
+        std::printf("%-7s %4lld %6lld %9.2f %9.2f %8.1f %7.1f %6.1f%% %8.1f %6.1f%%", mc.name.c_str(),
+                    (long long)D, (long long)L, s.min * 1e3, s.median * 1e3, gflops, local.best,
+                    100.0 * gflops / local.best, cpuGflops, 100.0 * cpuGflops / peak0.cpu);
         if (unfused) {
           Stats u = timeIt(reps, threads, [&] {
             bench::unfusedAttention(q.data(), k.data(), v.data(), o.data(), H, L, D, mc.bm, pool,
@@ -405,8 +415,9 @@ int main(int argc, char **argv) {
       scratch.shrink_to_fit();
     }
 
-  // Mask efficiency: masked time over full time (medians), and how the
-  // window time grows per doubling of L (2.0 = linear).
+  // Mask efficiency: masked time over full time, from the medians and from
+  // the CPU time (what a quiet machine would show), and how the window time
+  // grows per doubling of L (2.0 = linear).
   auto find = [&](const std::string &m, int64_t D, int64_t L) -> const Row * {
     for (const Row &r : rows)
       if (r.mask == m && r.D == D && r.L == L)
@@ -416,12 +427,14 @@ int main(int argc, char **argv) {
   for (const Row &r : rows) {
     if (r.mask == "full")
       continue;
-    const Row *full = find("full", r.D, r.L);
-    std::printf("# %s/full time D=%lld L=%lld: %s", r.mask.c_str(), (long long)r.D, (long long)r.L,
-                full ? std::to_string(r.attnc.median / full->attnc.median).substr(0, 5).c_str() : "-");
+    std::printf("# %s D=%lld L=%lld:", r.mask.c_str(), (long long)r.D, (long long)r.L);
+    if (const Row *full = find("full", r.D, r.L))
+      std::printf(" time/full %.3f (cpu %.3f)", r.attnc.median / full->attnc.median,
+                  r.attnc.cpu / full->attnc.cpu);
     const Row *half = find(r.mask, r.D, r.L / 2);
     if (r.mask == "window" && half)
-      std::printf(", x%.2f over L=%lld", r.attnc.median / half->attnc.median, (long long)(r.L / 2));
+      std::printf(", x%.2f (cpu x%.2f) over L=%lld", r.attnc.median / half->attnc.median,
+                  r.attnc.cpu / half->attnc.cpu, (long long)(r.L / 2));
     std::printf("\n");
   }
   Peak peak1 = measurePeak(pool);
