@@ -54,6 +54,7 @@ struct Spec {
   int64_t relEmbMax = 0, t5Buckets = 0;
   bool dynamicLen = true;
   int64_t qTile = 0, kTile = 0;
+  int64_t vectorWidth = 0;            // 0: the host's (16 with AVX-512)
 };
 
 std::string tensorTy(std::vector<int64_t> dims, const char *elt) {
@@ -137,7 +138,8 @@ std::string buildIR(const Spec &s, double scale) {
 /// Compiled kernels by IR, shared by the tests of this binary.
 const cpu::KernelLibrary *compileOnce(const std::string &ir, const Spec &s) {
   static std::map<std::string, std::unique_ptr<cpu::KernelLibrary>> libs;
-  std::string key = ir + "|" + std::to_string(s.qTile) + "," + std::to_string(s.kTile);
+  std::string key = ir + "|" + std::to_string(s.qTile) + "," + std::to_string(s.kTile) + "," +
+                    std::to_string(s.vectorWidth);
   auto it = libs.find(key);
   if (it != libs.end())
     return it->second.get();
@@ -146,6 +148,7 @@ const cpu::KernelLibrary *compileOnce(const std::string &ir, const Spec &s) {
     opts.cacheDir = dir;
   opts.qTile = s.qTile;
   opts.kTile = s.kTile;
+  opts.vectorWidth = s.vectorWidth;
   auto lib = cpu::compile(ir, opts);
   if (!lib) {
     ADD_FAILURE() << "compile failed: " << llvm::toString(lib.takeError()) << "\nIR:\n" << ir;
@@ -373,6 +376,28 @@ TEST(CpuNumerics, SmallTiles) {
   s.Lq = 100, s.Lk = 77, s.D = 64, s.Dv = 64, s.qTile = 16, s.kTile = 7;
   s.maskIR = "#attn.causal<>", s.mask = causal();
   check(s, seedFor(111));
+}
+
+TEST(CpuNumerics, KernelShapesOtherThanTheHostDefault) {
+  // The 16-lane kernel packs Q^T and writes the output through 16x16
+  // register transposes only when the head dim is a multiple of 16: D=40 /
+  // Dv=24 take the scalar loops. Eight lanes (the AVX2 shape: 8
+  // accumulators per micro-kernel, 4 row vectors per tile) run on any x86
+  // host with AVX2; this one has AVX-512, so only the shape is exercised.
+  Spec s;
+  s.B = 2, s.Lq = 113, s.Lk = 239, s.D = 40, s.Dv = 24;
+  check(s, seedFor(131));
+  s.maskIR = "#attn.causal<>", s.mask = causal();
+  check(s, seedFor(132));
+  for (int64_t d : {int64_t(64), int64_t(40)}) {
+    Spec e;
+    e.vectorWidth = 8;
+    e.B = 2, e.Lq = 239, e.Lk = 113, e.D = d, e.Dv = d;
+    check(e, seedFor(133 + d));
+    e.Lq = 1000, e.Lk = 1000;
+    e.maskIR = "#attn.causal<>", e.mask = causal();
+    check(e, seedFor(134 + d));
+  }
 }
 
 TEST(CpuNumerics, LargeLogits) {
