@@ -13,3 +13,7 @@ config.environment["ATTNC_CACHE_DIR"] = os.path.join(config.test_exec_root, "ker
 for var in ("HOME", "ASAN_OPTIONS", "UBSAN_OPTIONS"):
     if var in os.environ:
         config.environment[var] = os.environ[var]
+# Same sanitizer settings as the main suite (see test/lit.cfg.py).
+config.environment["ASAN_OPTIONS"] = ":".join(filter(None, [
+    config.environment.get("ASAN_OPTIONS", ""), "allow_user_poisoning=0",
+    "detect_container_overflow=0", "allocator_may_return_null=1"]))
