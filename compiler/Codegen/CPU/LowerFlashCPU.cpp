@@ -310,7 +310,10 @@ void KernelEmitter::emitWorkItem(Value w) {
                            for (int64_t i = 0; i < ks.lanes; ++i) {
                              Value r = cIdx(rc * ks.lanes + i);
                              Value valid = bcast(cmp(arith::CmpIPredicate::slt, r, numRows));
-                             Value off = add(add(qBase, mul(r, param(ATTNC_P_Q_SL))), d0);
+                             // A row past Lq loads nothing, but its address
+                             // stays inside q (the last valid row's).
+                             Value rIn = minI(r, sub(numRows, cIdx(1)));
+                             Value off = add(add(qBase, mul(rIn, param(ATTNC_P_Q_SL))), d0);
                              rows.push_back(vector::MaskedLoadOp::create(b, vf, q, ValueRange{off}, valid,
                                                                          splatF(0.0)));
                            }
@@ -421,7 +424,8 @@ void KernelEmitter::emitWorkItem(Value w) {
                            for (int64_t i = 0; i < ks.lanes; ++i) {
                              Value r = cIdx(rc * ks.lanes + i);
                              Value valid = bcast(cmp(arith::CmpIPredicate::slt, r, numRows));
-                             Value off = add(add(oBase, mul(r, param(ATTNC_P_O_SL))), dv0);
+                             Value rIn = minI(r, sub(numRows, cIdx(1)));
+                             Value off = add(add(oBase, mul(rIn, param(ATTNC_P_O_SL))), dv0);
                              vector::MaskedStoreOp::create(b, out, ValueRange{off}, valid, rows[i]);
                            }
                            scf::YieldOp::create(b);
