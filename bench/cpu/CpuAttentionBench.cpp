@@ -84,9 +84,9 @@ double fmaLoop(int64_t iters) {
     return t[0] + t[1] + t[2] + t[3] + t[4] + t[5] + t[6] + t[7];
   };
 #endif
-  // Twelve named accumulators, not an array: GCC keeps an array in memory
-  // and stores it every iteration, and one zmm store per FMA halves the
-  // measured peak on Zen 5.
+  // Twelve named accumulators: an array of vectors pinned by the asm
+  // barrier made GCC store the array every iteration, and one zmm store per
+  // FMA halves the measured peak on Zen 5.
   V c0 = b, c1 = b, c2 = b, c3 = b, c4 = b, c5 = b, c6 = b, c7 = b, c8 = b, c9 = b, c10 = b, c11 = b;
   for (int64_t i = 0; i < iters; ++i) {
     c0 = fma(c0, a, b), c1 = fma(c1, a, b), c2 = fma(c2, a, b), c3 = fma(c3, a, b);
