@@ -1,7 +1,12 @@
 //===- Driver.cpp - Pieces of the model-running command lines -------------===//
 #include "runtime/model/Driver.h"
 
+#include "runtime/core/Npy.h"
+#include "runtime/cpu/ThreadPool.h"
+#include "runtime/model/Kernels.h"
+
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cmath>
 #include <cstdio>
@@ -50,6 +55,38 @@ bool parseTokenLists(const std::string &text, std::vector<std::vector<int32_t>> 
     out.push_back(std::move(seq));
   }
   return true;
+}
+
+Status collectPrompts(const std::string &tokens, const std::string &prompt, const std::string &tokensNpy,
+                      std::vector<std::vector<int32_t>> &out) {
+  int sources = !tokens.empty() + !prompt.empty() + !tokensNpy.empty();
+  if (sources > 1)
+    return invalidArgument("give the tokens once: --tokens, --prompt or --tokens-npy");
+  std::string err;
+  if (!tokens.empty() && !parseTokenLists(tokens, out, err))
+    return invalidArgument(err);
+  if (!prompt.empty()) {
+    std::vector<int32_t> bytes;
+    for (char c : prompt)
+      bytes.push_back(int32_t(uint8_t(c)));
+    out.push_back(bytes);
+  }
+  if (!tokensNpy.empty()) {
+    Result<HostTensor> t = readNpy(tokensNpy);
+    if (!t.ok())
+      return t.status();
+    if ((t->rank() != 1 && t->rank() != 2) || isFloatingPoint(t->dtype()))
+      return invalidArgument("'" + tokensNpy + "' must hold integer token ids [B, L] or [L], got " +
+                             t->view().describe());
+    int64_t b = t->rank() == 2 ? t->view().dim(0) : 1, l = t->view().dim(t->rank() - 1);
+    for (int64_t bi = 0; bi < b; ++bi) {
+      std::vector<int32_t> row;
+      for (int64_t i = 0; i < l; ++i)
+        row.push_back(int32_t(loadAsDouble(t->dtype(), t->data(), size_t(bi * l + i))));
+      out.push_back(row);
+    }
+  }
+  return Status::success();
 }
 
 std::string joinTokens(const std::vector<int32_t> &toks) {
@@ -134,15 +171,6 @@ void printGeneration(std::ostream &os, const std::vector<std::vector<int32_t>> &
   }
 }
 
-} // namespace attnc::rt::model
-
-#include "runtime/core/Npy.h"
-#include "runtime/cpu/ThreadPool.h"
-#include "runtime/model/Kernels.h"
-
-#include <chrono>
-
-namespace attnc::rt::model {
 
 std::string tokenInputName(const Model &model) {
   const Plan &plan = model.plan();

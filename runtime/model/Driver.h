@@ -23,6 +23,13 @@ namespace attnc::rt::model {
 bool parseTokenLists(const std::string &text, std::vector<std::vector<int32_t>> &out,
                      std::string &err);
 
+/// The prompts of a run from the command line's three sources, of which at
+/// most one may be given: `tokens` ("1,2,3;4,5"), `prompt` (a byte string,
+/// for byte-vocabulary models) or `tokensNpy` (an .npy of integer ids,
+/// [B, L] or [L]). Appends to `out`.
+Status collectPrompts(const std::string &tokens, const std::string &prompt, const std::string &tokensNpy,
+                      std::vector<std::vector<int32_t>> &out);
+
 /// "1 2 3".
 std::string joinTokens(const std::vector<int32_t> &tokens);
 /// Bytes as text with escapes (for byte-vocabulary models).

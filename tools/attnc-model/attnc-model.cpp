@@ -126,29 +126,8 @@ int main(int argc, char **argv) {
   ThreadPool &pool = ThreadPool::global();
   setBlasThreads(int(pool.numThreads()));
 
-  std::string err;
-  if (!tokens.empty() && !parseTokenLists(tokens, req.sequences, err))
-    return fail(err);
-  if (!prompt.empty()) {
-    std::vector<int32_t> bytes;
-    for (char c : prompt)
-      bytes.push_back(int32_t(uint8_t(c)));
-    req.sequences.push_back(bytes);
-  }
-  if (!tokensNpy.empty()) {
-    Result<HostTensor> t = readNpy(tokensNpy);
-    if (!t.ok())
-      return fail(t.status().message());
-    if ((t->rank() != 1 && t->rank() != 2) || isFloatingPoint(t->dtype()))
-      return fail("'" + tokensNpy + "' must hold integer token ids [B, L] or [L]");
-    int64_t b = t->rank() == 2 ? t->view().dim(0) : 1, l = t->view().dim(t->rank() - 1);
-    for (int64_t bi = 0; bi < b; ++bi) {
-      std::vector<int32_t> row;
-      for (int64_t i = 0; i < l; ++i)
-        row.push_back(int32_t(loadAsDouble(t->dtype(), t->data(), size_t(bi * l + i))));
-      req.sequences.push_back(row);
-    }
-  }
+  if (Status st = collectPrompts(tokens, prompt, tokensNpy, req.sequences); !st.ok())
+    return fail(st.message());
 
   auto t0 = std::chrono::steady_clock::now();
   Result<std::vector<uint8_t>> text = readFile(planPath);

@@ -173,32 +173,8 @@ int attnc::runModelRun(int argc, char **argv) {
   rtm::RunRequest req;
   std::vector<rt::HostTensor> owned;
   std::string err;
-  int sources = !tokens.empty() + !prompt.empty() + !tokensNpy.empty();
-  if (sources > 1)
-    return fail("give the tokens once: --tokens, --prompt or --tokens-npy");
-  if (!tokens.empty() && !rtm::parseTokenLists(tokens, req.sequences, err))
-    return fail(err);
-  if (!prompt.empty()) {
-    std::vector<int32_t> bytes;
-    for (char c : prompt)
-      bytes.push_back(int32_t(uint8_t(c)));
-    req.sequences.push_back(bytes);
-  }
-  if (!tokensNpy.empty()) {
-    rt::Result<rt::HostTensor> t = rt::readNpy(tokensNpy);
-    if (!t.ok())
-      return fail(t.status().message());
-    if ((t->rank() != 1 && t->rank() != 2) || rt::isFloatingPoint(t->dtype()))
-      return fail("'" + tokensNpy + "' must hold integer token ids [B, L] or [L], got " +
-                  t->view().describe());
-    int64_t b = t->rank() == 2 ? t->view().dim(0) : 1, l = t->view().dim(t->rank() - 1);
-    for (int64_t bi = 0; bi < b; ++bi) {
-      std::vector<int32_t> row;
-      for (int64_t i = 0; i < l; ++i)
-        row.push_back(int32_t(rt::loadAsDouble(t->dtype(), t->data(), size_t(bi * l + i))));
-      req.sequences.push_back(row);
-    }
-  }
+  if (rt::Status st = rtm::collectPrompts(tokens, prompt, tokensNpy, req.sequences); !st.ok())
+    return fail(st.message());
   std::string stream = rtm::tokenInputName(**model);
   for (const std::string &spec : inputs) {
     auto [name, value] = llvm::StringRef(spec).split('=');
