@@ -238,8 +238,19 @@ Status writeSafetensors(
       meta[k] = v;
     header["__metadata__"] = meta;
   }
+  // The format forbids holes between tensors, so alignment comes from the
+  // order: widest element type first. With the data section 8-byte aligned
+  // (the header padding below), every tensor then starts at a multiple of
+  // its element size and readers can use views into the mapping directly.
+  std::vector<size_t> order(tensors.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return dtypeSize(tensors[a].second.dtype()) > dtypeSize(tensors[b].second.dtype());
+  });
   uint64_t offset = 0;
-  for (const auto &[name, view] : tensors) {
+  for (size_t i : order) {
+    const auto &[name, view] = tensors[i];
     if (name.empty() || name == "__metadata__")
       return invalidArgument("invalid safetensors tensor name '" + name + "'");
     if (header.contains(name))
@@ -261,7 +272,8 @@ Status writeSafetensors(
     out[size_t(i)] = uint8_t(uint64_t(text.size()) >> (8 * i));
   std::memcpy(out.data() + 8, text.data(), text.size());
   uint8_t *data = out.data() + 8 + text.size();
-  for (const auto &[name, view] : tensors) {
+  for (size_t i : order) {
+    const TensorView &view = tensors[i].second;
     ATTNC_RT_ASSIGN_OR_RETURN(
         TensorView dst, TensorView::contiguous(view.dtype(), view.shape(), data));
     ATTNC_RT_RETURN_IF_ERROR(copyElements(view, dst));

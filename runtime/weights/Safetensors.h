@@ -70,8 +70,9 @@ private:
   std::map<std::string, std::string> metadata_;
 };
 
-/// Writes tensors (any strides; stored contiguous, in the given order) and
-/// metadata as a safetensors file, atomically. Names must be unique and
+/// Writes tensors (any strides; stored contiguous, widest element type
+/// first so that every tensor is aligned for its type) and metadata as a
+/// safetensors file, atomically. Names must be unique and
 /// non-empty; "__metadata__" is reserved.
 Status writeSafetensors(
     const std::string &path,
