@@ -70,6 +70,11 @@ set_target_properties(AttncPackage PROPERTIES EXPORT_NAME attnc)
 target_link_libraries(AttncPackage INTERFACE AttncAPI)
 target_include_directories(AttncPackage INTERFACE $<INSTALL_INTERFACE:include>
                            $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}> $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}>)
+# Static libraries built with -DATTNC_SANITIZE need the sanitizer runtimes at
+# the consumer's link step.
+if(ATTNC_SANITIZE)
+  target_link_options(AttncPackage INTERFACE -fsanitize=${ATTNC_SANITIZE})
+endif()
 
 install(TARGETS AttncPackage ${_attnc_libs}
   EXPORT attncTargets
