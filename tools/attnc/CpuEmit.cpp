@@ -12,13 +12,16 @@
 #include "compiler/Codegen/CPU/JIT.h"
 
 #include "mlir/IR/Operation.h"
+#include "mlir/IR/OperationSupport.h"
 #include "llvm/Support/raw_ostream.h"
 
 int attnc::emitCpuKernels(mlir::Operation *module, bool object, llvm::raw_ostream &os) {
+  // The CPU back end takes IR text (what it hashes for its cache key); keep
+  // the locations so its diagnostics point into the spec, not into "-".
   std::string ir;
   {
     llvm::raw_string_ostream irOS(ir);
-    module->print(irOS);
+    module->print(irOS, mlir::OpPrintingFlags().enableDebugInfo());
   }
   cpu::JITOptions options;
   if (object) {
