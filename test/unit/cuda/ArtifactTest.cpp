@@ -9,6 +9,7 @@
 #include "runtime/core/Sha256.h"
 #include "runtime/cuda/attention/Artifact.h"
 #include "runtime/cuda/attention/KernelABI.h"
+#include "test/support/TestEnv.h"
 
 #include <gtest/gtest.h>
 
@@ -21,7 +22,8 @@ using namespace attnc::rt::gpu;
 
 namespace {
 
-bool contains(const std::string &s, const std::string &part) { return s.find(part) != std::string::npos; }
+using attnc::test::contains;
+
 
 Artifact sampleArtifact() {
   Artifact a;

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/cuda/attention/Launcher.h"
+#include "test/support/TestEnv.h"
 
 #include <gtest/gtest.h>
 
@@ -24,26 +25,10 @@ using attnc::rt::cuda::Driver;
 
 namespace {
 
-bool contains(const std::string &s, const std::string &part) { return s.find(part) != std::string::npos; }
+using attnc::test::contains;
+using attnc::test::ScopedEnv;
 
-class ScopedEnv {
-public:
-  ScopedEnv(const char *name, const char *value) : name_(name) {
-    if (const char *old = std::getenv(name))
-      old_ = old;
-    ::setenv(name, value, 1);
-  }
-  ~ScopedEnv() {
-    if (old_.empty())
-      ::unsetenv(name_);
-    else
-      ::setenv(name_, old_.c_str(), 1);
-  }
 
-private:
-  const char *name_;
-  std::string old_;
-};
 
 /// Launches of kernels named `prefix`... in the fake driver's log (cleared).
 int launchCount(const char *prefix, unsigned block[3], unsigned *shared) {

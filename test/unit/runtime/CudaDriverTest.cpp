@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/cuda/Device.h"
+#include "test/support/TestEnv.h"
 
 #include <gtest/gtest.h>
 
@@ -22,33 +23,14 @@ using namespace attnc::rt::cuda;
 
 namespace {
 
+using attnc::test::contains;
+using attnc::test::ScopedEnv;
+
 const char kFillPtx[] =
 #include "fill.ptx.inc"
     ;
 
-bool contains(const std::string &s, const std::string &part) {
-  return s.find(part) != std::string::npos;
-}
 
-/// Sets an environment variable for one scope.
-class ScopedEnv {
-public:
-  ScopedEnv(const char *name, const char *value) : name_(name) {
-    if (const char *old = std::getenv(name))
-      old_ = old;
-    ::setenv(name, value, 1);
-  }
-  ~ScopedEnv() {
-    if (old_.empty())
-      ::unsetenv(name_);
-    else
-      ::setenv(name_, old_.c_str(), 1);
-  }
-
-private:
-  const char *name_;
-  std::string old_;
-};
 
 TEST(CudaDriver, MissingLibraryFailsCleanly) {
   Result<std::shared_ptr<Driver>> d = Driver::load("/nonexistent/libcuda.so.1");
