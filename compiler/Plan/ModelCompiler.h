@@ -12,6 +12,7 @@
 #ifndef ATTNC_COMPILER_PLAN_MODELCOMPILER_H
 #define ATTNC_COMPILER_PLAN_MODELCOMPILER_H
 
+#include "runtime/cpu/KernelInfo.h"
 #include "runtime/model/Executor.h"
 #include "runtime/model/Plan.h"
 
@@ -43,6 +44,11 @@ struct CompiledModel {
   std::shared_ptr<void> library;
   /// Human-readable remarks (unfused chains, JIT fallbacks).
   std::vector<std::string> notes;
+  /// What the kernels were compiled from, kept so that a saved plan can
+  /// carry the same code (AotKernelWriter.h): the attention module's IR and
+  /// the metadata of its kernels. Empty when nothing was JIT-compiled.
+  std::string kernelIR;
+  std::vector<rt::CpuKernelInfo> kernelInfos;
 
   /// Installs the kernels into a loaded model.
   void installKernels(rt::model::Model &model) const {

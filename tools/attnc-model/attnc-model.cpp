@@ -5,7 +5,12 @@
 // from the runtime, loads the plan and the weights and runs or generates.
 // A process that never loads LLVM/MLIR holds little more than the weights
 // (memory-mapped), the KV cache and one layer's activations. Attention runs
-// on the runtime's own kernels (runtime/model/Attention.h).
+// on the kernels the compiler saved next to the plan (PLAN.kernels.so and
+// PLAN.kernels.json, runtime/model/AotKernels.h) when they are there and
+// this CPU can run them; otherwise, or with --no-aot-kernels, on the
+// runtime's own kernels (runtime/model/Attention.h). A saved kernel
+// library that cannot be used is a warning, not an error: the results are
+// the same, only slower.
 //
 //   attnc-model model.plan --weights w.safetensors --tokens 1,2,3 [--generate N]
 //
@@ -13,6 +18,7 @@
 #include "runtime/core/File.h"
 #include "runtime/core/Npy.h"
 #include "runtime/cpu/ThreadPool.h"
+#include "runtime/model/AotKernels.h"
 #include "runtime/model/Driver.h"
 #include "runtime/model/Executor.h"
 #include "runtime/model/Kernels.h"
@@ -24,6 +30,7 @@
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <sys/stat.h>
 
 using namespace attnc::rt;
 using namespace attnc::rt::model;
@@ -35,6 +42,7 @@ const char *kUsage =
     "                    --tokens-npy F.npy) [--input NAME=F.npy]... [--generate N]\n"
     "                    [--top-k K] [--temperature T] [--seed S] [--eos ID] [--no-kv-cache]\n"
     "                    [--output NAME=F.npy]... [--num-threads N] [--quiet] [--timings]\n"
+    "                    [--no-aot-kernels]\n"
     "Runs a plan saved by `attnc run MODEL --save-plan PLAN`.\n";
 
 int fail(const std::string &msg) {
@@ -48,6 +56,31 @@ bool parseInt(const std::string &s, int64_t &v) {
   return !s.empty() && *end == '\0';
 }
 
+/// Installs the plan's saved kernels when it has them and they load;
+/// returns what attention runs on, for --timings.
+std::string installAotKernels(Model &model, const std::string &planPath, bool disabled) {
+  const char *fallback = "the runtime's attention kernel";
+  size_t named = 0;
+  for (const Step &s : model.plan().steps)
+    named += s.kind == StepKind::Attention && !s.kernel.empty();
+  if (named == 0)
+    return std::string(fallback) + " (the plan names no compiled kernels)";
+  if (disabled)
+    return std::string(fallback) + " (--no-aot-kernels)";
+  std::string lib = aotLibraryPath(planPath), manifest = aotManifestPath(planPath);
+  struct stat sb;
+  if (::stat(lib.c_str(), &sb) != 0)
+    return std::string(fallback) + " (no " + lib + ")";
+  Result<AotKernels> aot = loadAotKernels(model.plan(), lib, manifest);
+  if (!aot.ok()) {
+    std::cerr << "attnc-model: warning: not using the saved kernels: " << aot.status().message()
+              << "; attention runs on the runtime's kernel\n";
+    return std::string(fallback) + " (the saved kernels did not load)";
+  }
+  aot->install(model);
+  return aot->description;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -55,6 +88,7 @@ int main(int argc, char **argv) {
   RunRequest req;
   std::vector<HostTensor> owned;
   int64_t threads = 0;
+  bool noAot = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     std::string val;
@@ -107,6 +141,8 @@ int main(int argc, char **argv) {
       threads = n;
     } else if (value("--temperature")) {
       req.sampling.temperature = std::strtof(val.c_str(), nullptr);
+    } else if (a == "--no-aot-kernels") {
+      noAot = true;
     } else if (a == "--no-kv-cache") {
       req.sampling.forceNoCache = true;
     } else if (a == "--quiet") {
@@ -142,9 +178,11 @@ int main(int argc, char **argv) {
   Result<std::shared_ptr<Model>> model = Model::load(plan.take(), weights.take());
   if (!model.ok())
     return fail(model.status().message());
+  std::string attention = installAotKernels(**model, planPath, noAot);
   auto t1 = std::chrono::steady_clock::now();
   if (req.timings)
-    std::cerr << "load " << std::chrono::duration<double>(t1 - t0).count() << " s\n";
+    std::cerr << "load " << std::chrono::duration<double>(t1 - t0).count() << " s\n"
+              << "attention: " << attention << "\n";
   Status st = runRequest(*model, req, pool, std::cout, std::cerr);
   std::cout.flush();
   if (!st.ok())

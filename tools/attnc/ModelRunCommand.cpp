@@ -16,6 +16,7 @@
 #include "tools/attnc/Commands.h"
 #include "tools/attnc/ModelSupport.h"
 
+#include "compiler/Plan/AotKernelWriter.h"
 #include "compiler/Plan/ModelCompiler.h"
 #include "compiler/Plan/PlanBuilder.h"
 #include "runtime/core/File.h"
@@ -127,7 +128,8 @@ int attnc::runModelRun(int argc, char **argv) {
                 "with 'attnc run' on a spec that has a kernel block");
   ModelCompileOptions copts;
   copts.fuse = !noFuse;
-  copts.jit = !noJit && !emitPlan && savePlan.empty();
+  // A saved plan carries the JIT's kernels (AotKernelWriter.h).
+  copts.jit = !noJit && !emitPlan;
   if (const char *dir = std::getenv("ATTNC_CACHE_DIR"))
     copts.cacheDir = dir;
   llvm::Expected<CompiledModel> compiled = compileModel(*module, copts);
@@ -138,10 +140,14 @@ int attnc::runModelRun(int argc, char **argv) {
     return 0;
   }
   if (!savePlan.empty()) {
+    if (llvm::Error e = writeAotKernels(*compiled, savePlan))
+      return fail(llvm::toString(std::move(e)));
     std::string text = rtm::printPlan(compiled->plan);
     rt::Status st = rt::writeFileAtomic(savePlan, {{text.data(), text.size()}});
     if (!st.ok())
       return fail(st.message());
+    for (const std::string &n : compiled->notes)
+      llvm::errs() << "note: " << n << "\n";
     return 0;
   }
   auto t1 = Clock::now();
