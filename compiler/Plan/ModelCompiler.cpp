@@ -21,7 +21,7 @@
 
 #ifdef ATTNC_PLAN_HAVE_CPU_JIT
 #include "compiler/Codegen/CPU/JIT.h"
-#include "runtime/cpu/Dispatch.h"
+#include "runtime/model/CompiledAttention.h"
 #endif
 
 using namespace mlir;
@@ -101,29 +101,6 @@ std::string attentionModule(func::FuncOp fn, const rt::model::Plan &plan,
   module->print(os);
   return text;
 }
-
-rt::model::AttentionKernel makeKernel(std::shared_ptr<cpu::KernelLibrary> lib,
-                                      const rt::CpuKernelInfo *info, AttncCpuKernelFn fn) {
-  return [lib, info, fn](const rt::model::Step &, const rt::TensorView &q,
-                         const rt::TensorView &k, const rt::TensorView &v,
-                         const rt::model::AttentionAux &aux, const rt::TensorView &out,
-                         const rt::TensorView *lse) -> rt::Status {
-    rt::CpuAttentionArgs args;
-    args.q = q;
-    args.k = k;
-    args.v = v;
-    args.out = out;
-    if (lse)
-      args.lse = *lse;
-    const rt::TensorView *slots[ATTNC_NUM_AUX] = {
-        &aux.kvLengths, &aux.prefixLengths, &aux.qSegments, &aux.kvSegments,
-        &aux.adjacency, &aux.blockLayout,   &aux.maskTensor, &aux.bias,
-        &aux.alibiSlopes, &aux.relEmb,      &aux.relBias};
-    for (int i = 0; i < ATTNC_NUM_AUX; ++i)
-      args.aux[i] = *slots[i];
-    return rt::runCpuAttention(*info, fn, args);
-  };
-}
 #endif
 
 } // namespace
@@ -190,7 +167,7 @@ llvm::Expected<CompiledModel> compileModel(ModuleOp module, const ModelCompileOp
       continue;
     }
     out.plan.steps[step].kernel = info->name;
-    out.kernels.emplace_back(step, makeKernel(shared, info, entry));
+    out.kernels.emplace_back(step, rt::model::makeCpuAttentionKernel(shared, info, entry));
   }
 #else
   out.notes.push_back("this attnc was built without the CPU JIT; attention runs on the runtime's kernels");

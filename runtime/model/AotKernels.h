@@ -14,8 +14,6 @@
 #define ATTNC_RUNTIME_MODEL_AOTKERNELS_H
 
 #include "runtime/core/Status.h"
-#include "runtime/cpu/KernelABI.h"
-#include "runtime/cpu/KernelInfo.h"
 #include "runtime/model/Executor.h"
 
 #include <memory>
@@ -24,11 +22,6 @@
 #include <vector>
 
 namespace attnc::rt::model {
-
-/// An attention kernel that runs `fn` (described by `info`) through the
-/// CPU dispatcher. `keepAlive` owns whatever keeps `info` and `fn` valid.
-AttentionKernel makeCpuAttentionKernel(std::shared_ptr<const void> keepAlive,
-                                       const CpuKernelInfo *info, AttncCpuKernelFn fn);
 
 /// The side files of plan `planPath`.
 inline std::string aotLibraryPath(const std::string &planPath) { return planPath + ".kernels.so"; }
