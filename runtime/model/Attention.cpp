@@ -13,6 +13,7 @@
 #include "runtime/model/Attention.h"
 
 #include "runtime/cpu/ThreadPool.h"
+#include "runtime/model/Kernels.h"
 
 #include <algorithm>
 #include <cctype>
@@ -28,19 +29,6 @@ namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
-inline float dot(const float *a, const float *b, int64_t n) {
-  float acc[16] = {0};
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16)
-    for (int t = 0; t < 16; ++t)
-      acc[t] += a[i + t] * b[i + t];
-  float s = 0;
-  for (; i < n; ++i)
-    s += a[i] * b[i];
-  for (int t = 0; t < 16; ++t)
-    s += acc[t];
-  return s;
-}
 
 /// Element offset with broadcasting: a size-1 dimension ignores its index.
 inline int64_t bcastOffset(const TensorView &t, std::initializer_list<int64_t> idx) {

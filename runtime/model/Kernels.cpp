@@ -29,21 +29,6 @@ int64_t grainFor(int64_t rowCost, int64_t work = 1 << 16) {
   return std::max<int64_t>(1, work / std::max<int64_t>(1, rowCost));
 }
 
-/// Sum of a[i] * b[i] with 16 partial sums (vectorisable without
-/// reassociation flags).
-inline float dot(const float *a, const float *b, int64_t n) {
-  float acc[16] = {0};
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16)
-    for (int t = 0; t < 16; ++t)
-      acc[t] += a[i + t] * b[i + t];
-  float s = 0;
-  for (; i < n; ++i)
-    s += a[i] * b[i];
-  for (int t = 0; t < 16; ++t)
-    s += acc[t];
-  return s;
-}
 
 inline float sumOf(const float *a, int64_t n) {
   float acc[16] = {0};

@@ -86,6 +86,22 @@ Status seqProject(const TensorView &x, const TensorView &proj,
 /// Softmax over the last dimension; a row of -inf becomes all zeros.
 Status softmax(const TensorView &x, const TensorView &y, ThreadPool &pool);
 
+/// Sum of a[i] * b[i] with 16 partial sums (vectorisable without
+/// reassociation flags). Shared by the model kernels and runtime attention.
+inline float dot(const float *a, const float *b, int64_t n) {
+  float acc[16] = {0};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int t = 0; t < 16; ++t)
+      acc[t] += a[i + t] * b[i + t];
+  float s = 0;
+  for (; i < n; ++i)
+    s += a[i] * b[i];
+  for (int t = 0; t < 16; ++t)
+    s += acc[t];
+  return s;
+}
+
 /// y = x * s (attn.scale).
 Status scale(const TensorView &x, float s, const TensorView &y,
              ThreadPool &pool);
