@@ -77,28 +77,13 @@ ATTNC_DEVICE void attnc_flash_fwd(const AttncAttnParams &p) {
   attnc_elem_t *sK = sQ + kQTile * kStrideQK;        // 2 buffers
   attnc_elem_t *sV = sK + 2 * kKTile * kStrideQK;    // 2 buffers
 
-  const attnc_i64 num_q_tiles = attnc_num_q_tiles(p);
-  // Heaviest query tiles (the most live keys under a causal mask) first.
-  const attnc_i64 qt = num_q_tiles - 1 - blockIdx.x;
-  const attnc_i64 b = blockIdx.y / p.q_heads, h = blockIdx.y % p.q_heads;
-  const attnc_i64 kvh = h / (p.q_heads / p.kv_heads);
-  const attnc_i64 i0 = qt * kQTile;
-  const attnc_i64 rows = attnc_min(kQTile, p.q_len - i0);
-  const attnc_i64 shift = attnc_shift(p);
-
-  const attnc_elem_t *q = (const attnc_elem_t *)p.q + (b * p.q_heads + h) * p.q_len * kHeadDim;
-  const attnc_elem_t *k = (const attnc_elem_t *)p.k + (b * p.kv_heads + kvh) * p.kv_len * kHeadDim;
-  const attnc_elem_t *v = (const attnc_elem_t *)p.v + (b * p.kv_heads + kvh) * p.kv_len * kHeadDimV;
-  attnc_elem_t *out = (attnc_elem_t *)p.out + (b * p.q_heads + h) * p.q_len * kHeadDimV;
-
-  const unsigned char *map_row = attnc_tile_map_row(p, kTileMapPerBatch ? b : 0, kTileMapPerHead ? h : 0, qt);
-  attnc_i64 kt_lo, kt_hi;
-  attnc_live_range(p, i0, rows, shift, kt_lo, kt_hi);
-  auto next_live = [&](attnc_i64 kt) {
-    while (kt < kt_hi && !attnc_tile_live(map_row, kt))
-      ++kt;
-    return kt;
-  };
+  const AttncWork w(p);
+  const attnc_i64 b = w.b, h = w.h, i0 = w.i0, rows = w.rows, shift = w.shift;
+  const attnc_i64 kt_hi = w.kt_hi;
+  const attnc_elem_t *q = w.q, *k = w.k, *v = w.v;
+  attnc_elem_t *out = w.out;
+  const unsigned char *map_row = w.map_row;
+  auto next_live = [&](attnc_i64 kt) { return w.nextLive(kt); };
 
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int g = lane >> 2, t4 = lane & 3;
@@ -111,7 +96,7 @@ ATTNC_DEVICE void attnc_flash_fwd(const AttncAttnParams &p) {
     o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
   float m[2] = {ATTNC_NEG_INF, ATTNC_NEG_INF}, l[2] = {0.f, 0.f};
 
-  attnc_i64 kt = next_live(kt_lo);
+  attnc_i64 kt = next_live(w.kt_lo);
   load_tile<kQTile, kHeadDim, kStrideQK>(sQ, q, i0, p.q_len);
   if (kt < kt_hi) {
     load_tile<kKTile, kHeadDim, kStrideQK>(sK, k, kt * kKTile, p.kv_len);

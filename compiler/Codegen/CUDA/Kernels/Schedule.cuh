@@ -91,3 +91,37 @@ ATTNC_DEVICE void attnc_classify_body(const AttncAttnParams &p) {
     p.tile_map[b * p.tile_map_stride_b + h * p.tile_map_stride_h + qt * attnc_num_k_tiles(p) + kt] = cls;
   }
 }
+
+// One thread block's work item, shared by every kernel body: query tile `qt`
+// (heaviest tiles first: the most live keys under a causal mask) of batch
+// `b` and query head `h` (grid: x = query tiles, y = batch * q_heads), the
+// base pointers of its rows, and its live key-tile range.
+struct AttncWork {
+  attnc_i64 qt, b, h, kvh, i0, rows, shift, kt_lo, kt_hi;
+  const unsigned char *map_row;
+  const attnc_elem_t *q, *k, *v;
+  attnc_elem_t *out;
+
+  __device__ __forceinline__ explicit AttncWork(const AttncAttnParams &p) {
+    using namespace attnc_cfg;
+    qt = attnc_num_q_tiles(p) - 1 - blockIdx.x;
+    b = blockIdx.y / p.q_heads;
+    h = blockIdx.y % p.q_heads;
+    kvh = h / (p.q_heads / p.kv_heads);
+    i0 = qt * kQTile;
+    rows = attnc_min(kQTile, p.q_len - i0);
+    shift = attnc_shift(p);
+    q = (const attnc_elem_t *)p.q + (b * p.q_heads + h) * p.q_len * kHeadDim;
+    k = (const attnc_elem_t *)p.k + (b * p.kv_heads + kvh) * p.kv_len * kHeadDim;
+    v = (const attnc_elem_t *)p.v + (b * p.kv_heads + kvh) * p.kv_len * kHeadDimV;
+    out = (attnc_elem_t *)p.out + (b * p.q_heads + h) * p.q_len * kHeadDimV;
+    map_row = attnc_tile_map_row(p, kTileMapPerBatch ? b : 0, kTileMapPerHead ? h : 0, qt);
+    attnc_live_range(p, i0, rows, shift, kt_lo, kt_hi);
+  }
+  /// The first live key tile at or after `kt` (kt_hi when none is left).
+  __device__ __forceinline__ attnc_i64 nextLive(attnc_i64 kt) const {
+    while (kt < kt_hi && !attnc_tile_live(map_row, kt))
+      ++kt;
+    return kt;
+  }
+};

@@ -25,20 +25,12 @@ ATTNC_DEVICE float warp_sum(float x) {
 }
 
 ATTNC_DEVICE void attnc_flash_fwd(const AttncAttnParams &p) {
-  const attnc_i64 num_q_tiles = attnc_num_q_tiles(p);
-  const attnc_i64 qt = num_q_tiles - 1 - blockIdx.x;
-  const attnc_i64 b = blockIdx.y / p.q_heads, h = blockIdx.y % p.q_heads;
-  const attnc_i64 kvh = h / (p.q_heads / p.kv_heads);
-  const attnc_i64 i0 = qt * kQTile;
-  const attnc_i64 rows = attnc_min(kQTile, p.q_len - i0);
-  const attnc_i64 shift = attnc_shift(p);
-  const attnc_elem_t *q = (const attnc_elem_t *)p.q + (b * p.q_heads + h) * p.q_len * kHeadDim;
-  const attnc_elem_t *k = (const attnc_elem_t *)p.k + (b * p.kv_heads + kvh) * p.kv_len * kHeadDim;
-  const attnc_elem_t *v = (const attnc_elem_t *)p.v + (b * p.kv_heads + kvh) * p.kv_len * kHeadDimV;
-  attnc_elem_t *out = (attnc_elem_t *)p.out + (b * p.q_heads + h) * p.q_len * kHeadDimV;
-  const unsigned char *map_row = attnc_tile_map_row(p, kTileMapPerBatch ? b : 0, kTileMapPerHead ? h : 0, qt);
-  attnc_i64 kt_lo, kt_hi;
-  attnc_live_range(p, i0, rows, shift, kt_lo, kt_hi);
+  const AttncWork w(p);
+  const attnc_i64 b = w.b, h = w.h, i0 = w.i0, rows = w.rows, shift = w.shift;
+  const attnc_i64 kt_lo = w.kt_lo, kt_hi = w.kt_hi;
+  const attnc_elem_t *q = w.q, *k = w.k, *v = w.v;
+  attnc_elem_t *out = w.out;
+  const unsigned char *map_row = w.map_row;
 
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   for (attnc_i64 i = i0 + warp; i < i0 + rows; i += kWarps) {

@@ -268,28 +268,7 @@ struct Smem {
 // Producer and consumers walk the same live-tile sequence, so the n-th tile
 // the producer loads is the n-th tile the consumers use (stage n % 2, phase
 // (n / 2) % 2).
-struct Work {
-  attnc_i64 qt, b, h, kvh, i0, rows, shift, kt_lo, kt_hi;
-  const unsigned char *map_row;
-
-  __device__ __forceinline__ explicit Work(const AttncAttnParams &p) {
-    const attnc_i64 num_q_tiles = attnc_num_q_tiles(p);
-    qt = num_q_tiles - 1 - blockIdx.x; // heaviest query tiles first
-    b = blockIdx.y / p.q_heads;
-    h = blockIdx.y % p.q_heads;
-    kvh = h / (p.q_heads / p.kv_heads);
-    i0 = qt * kQTile;
-    rows = attnc_min(kQTile, p.q_len - i0);
-    shift = attnc_shift(p);
-    map_row = attnc_tile_map_row(p, kTileMapPerBatch ? b : 0, kTileMapPerHead ? h : 0, qt);
-    attnc_live_range(p, i0, rows, shift, kt_lo, kt_hi);
-  }
-  __device__ __forceinline__ attnc_i64 nextLive(attnc_i64 kt) const {
-    while (kt < kt_hi && !attnc_tile_live(map_row, kt))
-      ++kt;
-    return kt;
-  }
-};
+using Work = AttncWork; // Schedule.cuh
 
 ATTNC_DEVICE void producer(const AttncAttnParams &p, const AttncTmaMaps &maps, const Work &w, const Smem &sm) {
   prefetch_tensormap(&maps.q);
