@@ -106,9 +106,11 @@ llvm::Error writeAotKernels(const CompiledModel &model, llvm::StringRef planPath
   llvm::Expected<std::string> driver = findCompilerDriver();
   if (!driver)
     return driver.takeError();
-  // The same IR and options as the JIT compile: the same code.
-  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> object =
-      cpu::emitObject(model.kernelIR, cpu::JITOptions());
+  // The same IR, options and cache as the JIT compile: the same code, and a
+  // cache lookup rather than a second compile.
+  cpu::JITOptions jopts;
+  jopts.cacheDir = model.kernelCacheDir;
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> object = cpu::emitObject(model.kernelIR, jopts);
   if (!object)
     return object.takeError();
 

@@ -152,6 +152,7 @@ llvm::Expected<CompiledModel> compileModel(ModuleOp module, const ModelCompileOp
   std::shared_ptr<cpu::KernelLibrary> shared(std::move(*lib));
   out.library = shared;
   out.kernelIR = std::move(ir);
+  out.kernelCacheDir = jopts.cacheDir;
   out.kernelInfos = shared->kernels();
   for (size_t step : steps) {
     std::string prefix = "step" + std::to_string(step) + "_flash_cpu";

@@ -49,6 +49,9 @@ struct CompiledModel {
   /// the metadata of its kernels. Empty when nothing was JIT-compiled.
   std::string kernelIR;
   std::vector<rt::CpuKernelInfo> kernelInfos;
+  /// The kernel cache they were compiled through (a saved plan's object
+  /// file is then a cache lookup, not a second compile).
+  std::string kernelCacheDir;
 
   /// Installs the kernels into a loaded model.
   void installKernels(rt::model::Model &model) const {

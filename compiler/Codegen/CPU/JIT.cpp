@@ -315,21 +315,26 @@ std::string attnc::cpu::cacheKey(llvm::StringRef attnIR, const JITOptions &optio
   return llvm::toHex(digest, /*LowerCase=*/true);
 }
 
-llvm::Expected<std::unique_ptr<KernelLibrary>> attnc::cpu::compile(llvm::StringRef attnIR,
-                                                                   const JITOptions &options) {
-  auto tStart = std::chrono::steady_clock::now();
-  initializeLLVMOnce();
-  std::unique_ptr<KernelLibrary> lib(new KernelLibrary());
-  lib->key = cacheKey(attnIR, options);
+namespace {
 
-  // The cache (memory, then disk) or one compile per key process-wide.
-  // A hit touches no MLIR: the payload holds the object and the metadata.
-  rt::KernelCache &cache = CacheRegistry::get().cacheFor(options.cacheDir);
-  std::optional<llvm::Error> compileError;
+/// The object file and kernel metadata for `attnIR`, from the cache (memory,
+/// then disk) or from one compile per key process-wide. A hit touches no
+/// MLIR: the payload holds both. `object` points into `blob`.
+struct CachedKernels {
+  rt::KernelBlobRef blob;
+  std::vector<rt::CpuKernelInfo> infos;
+  llvm::StringRef object;
   bool compiled = false;
+};
+
+llvm::Expected<CachedKernels> cachedKernels(llvm::StringRef attnIR, const JITOptions &options,
+                                            const std::string &key, CompileTimings &times) {
+  rt::KernelCache &cache = CacheRegistry::get().cacheFor(options.cacheDir);
+  CachedKernels out;
+  std::optional<llvm::Error> compileError;
   auto produce = [&]() -> rt::Result<rt::KernelBlob> {
-    compiled = true;
-    auto res = buildObject(attnIR, options, /*wantIR=*/false, lib->times);
+    out.compiled = true;
+    auto res = buildObject(attnIR, options, /*wantIR=*/false, times);
     if (!res) {
       std::string msg = llvm::toString(res.takeError());
       compileError = makeError(msg);
@@ -337,27 +342,44 @@ llvm::Expected<std::unique_ptr<KernelLibrary>> attnc::cpu::compile(llvm::StringR
     }
     return encodePayload(metadataJSON(res->infos), res->object->getBuffer());
   };
-  rt::Result<rt::KernelBlobRef> blob = cache.getOrCompute(lib->key, produce);
+  rt::Result<rt::KernelBlobRef> blob = cache.getOrCompute(key, produce);
   if (!blob.ok()) {
     if (compileError)
       return std::move(*compileError);
     return makeError(blob.status().message()); // a concurrent compile of this key failed
   }
-  llvm::StringRef object;
-  if (!decodePayload(**blob, lib->infos, object)) {
+  if (!decodePayload(**blob, out.infos, out.object)) {
     // Valid entry, foreign payload (e.g. an older format): rebuild it.
-    rt::defaultWarningHandler("kernel cache entry " + lib->key + " has an unknown payload; recompiling");
-    auto res = buildObject(attnIR, options, /*wantIR=*/false, lib->times);
+    rt::defaultWarningHandler("kernel cache entry " + key + " has an unknown payload; recompiling");
+    auto res = buildObject(attnIR, options, /*wantIR=*/false, times);
     if (!res)
       return res.takeError();
-    rt::Status st = cache.store(lib->key, encodePayload(metadataJSON(res->infos), res->object->getBuffer()));
+    rt::Status st = cache.store(key, encodePayload(metadataJSON(res->infos), res->object->getBuffer()));
     (void)st;
-    blob = cache.lookup(lib->key);
-    compiled = true;
-    if (!blob.ok() || !decodePayload(**blob, lib->infos, object))
-      return makeError("the kernel cache cannot hold kernel " + lib->key);
+    blob = cache.lookup(key);
+    out.compiled = true;
+    out.infos.clear();
+    if (!blob.ok() || !decodePayload(**blob, out.infos, out.object))
+      return makeError("the kernel cache cannot hold kernel " + key);
   }
-  lib->times.cacheHit = !compiled;
+  out.blob = *blob;
+  return out;
+}
+
+} // namespace
+
+llvm::Expected<std::unique_ptr<KernelLibrary>> attnc::cpu::compile(llvm::StringRef attnIR,
+                                                                   const JITOptions &options) {
+  auto tStart = std::chrono::steady_clock::now();
+  initializeLLVMOnce();
+  std::unique_ptr<KernelLibrary> lib(new KernelLibrary());
+  lib->key = cacheKey(attnIR, options);
+  llvm::Expected<CachedKernels> cached = cachedKernels(attnIR, options, lib->key, lib->times);
+  if (!cached)
+    return cached.takeError();
+  lib->infos = std::move(cached->infos);
+  llvm::StringRef object = cached->object;
+  lib->times.cacheHit = !cached->compiled;
 
   auto t0 = std::chrono::steady_clock::now();
   auto jit = llvm::orc::LLJITBuilder().create();
@@ -393,11 +415,13 @@ llvm::Expected<std::string> attnc::cpu::emitLLVMIR(llvm::StringRef attnIR, const
 
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
 attnc::cpu::emitObject(llvm::StringRef attnIR, const JITOptions &options) {
+  // Through the cache: right after a JIT compile of the same IR (saving a
+  // model's plan) this is a lookup, not a second compile.
   CompileTimings t;
-  auto res = buildObject(attnIR, options, /*wantIR=*/false, t);
-  if (!res)
-    return res.takeError();
-  return std::move(res->object);
+  llvm::Expected<CachedKernels> cached = cachedKernels(attnIR, options, cacheKey(attnIR, options), t);
+  if (!cached)
+    return cached.takeError();
+  return llvm::MemoryBuffer::getMemBufferCopy(cached->object, "attnc-kernels.o");
 }
 
 void attnc::cpu::setCacheWarningHandler(std::function<void(const std::string &)> handler) {

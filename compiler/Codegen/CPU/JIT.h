@@ -77,7 +77,8 @@ llvm::Expected<std::unique_ptr<KernelLibrary>> compile(llvm::StringRef attnIR, c
 
 /// The optimised LLVM IR that compile() would turn into an object.
 llvm::Expected<std::string> emitLLVMIR(llvm::StringRef attnIR, const JITOptions &options);
-/// The object file compile() would load.
+/// The object file compile() would load, through the same kernel cache
+/// (a lookup when compile() already built this IR with these options).
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> emitObject(llvm::StringRef attnIR,
                                                                const JITOptions &options);
 
